@@ -1,0 +1,198 @@
+/* mklrnn.h -- the one public header of MklRnn's C shim: fused element-wise gate math.
+ *
+ * The managed engine (src/MklRnn) does every matrix product with MKL and calls these
+ * functions for everything element-wise: bias add, gate non-linearities, the state update,
+ * and their backward, in ONE pass over each step's (n, G*H) block.
+ *
+ * Conventions (every function):
+ *   - n = active batch rows of this step, H = hidden size, P = projection size. n >= 0, H >= 1.
+ *   - Matrices are row-major float32; `ld_*` is the leading dimension (row stride, in floats),
+ *     always >= the row width. Row r of matrix X starts at X + r * ld_x.
+ *   - Gate order (PyTorch): LSTM i, f, g, o (G = 4); GRU r, z, n (G = 3); RNN one gate (G = 1).
+ *     Gate k of row r occupies columns [k*H, (k+1)*H) of a (n, G*H) block.
+ *   - b_ih, b_hh: bias vectors (G*H) as in PyTorch. Never NULL.
+ *   - "may alias" means the two pointers may be equal (element-wise in-place); any other overlap
+ *     is not allowed.
+ *   - Backward functions OVERWRITE their gradient outputs unless a comment says "accumulates".
+ *   - Returns MKLRNN_OK, or MKLRNN_BAD_ARGUMENT (nothing written) for a NULL required pointer,
+ *     negative n, H < 1, a leading dimension smaller than its row, or an unknown enum value.
+ *     No function aborts, prints or allocates.
+ *
+ * ABI: fixed-width types only, no structs; mklrnn_abi_version() must equal MKLRNN_ABI_VERSION
+ * (checked by the managed loader at first use). */
+#ifndef MKLRNN_H
+#define MKLRNN_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define MKLRNN_API __declspec(dllexport)
+#else
+#define MKLRNN_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MKLRNN_ABI_VERSION 1
+
+#define MKLRNN_OK 0
+#define MKLRNN_BAD_ARGUMENT 1
+
+/* Vanilla RNN activations. */
+#define MKLRNN_ACT_TANH 0
+#define MKLRNN_ACT_RELU 1
+
+/* LSTM gate indices within a (n, 4H) block; GRU within (n, 3H). Mirrored in GateLayout.cs. */
+#define MKLRNN_LSTM_I 0
+#define MKLRNN_LSTM_F 1
+#define MKLRNN_LSTM_G 2
+#define MKLRNN_LSTM_O 3
+#define MKLRNN_GRU_R 0
+#define MKLRNN_GRU_Z 1
+#define MKLRNN_GRU_N 2
+
+/* ABI version of this library; the managed side refuses to run on a mismatch. */
+MKLRNN_API int32_t mklrnn_abi_version(void);
+
+/* 1 when the library was built with (and the CPU runs) the AVX2+FMA kernels, else 0. */
+MKLRNN_API int32_t mklrnn_uses_avx2(void);
+
+/* ---------------------------------------------------------------- vanilla RNN ----------- */
+
+/* h = act(g + b_ih + b_hh).
+ * g (n, H, ld_g): x W_ih^T + h_{t-1} W_hh^T, no biases. Read only.
+ * h (n, H, ld_h): written. y (n, H, ld_y): a second copy of h (the layer output), or NULL. */
+MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H,
+                                      const float* g, int32_t ld_g,
+                                      const float* b_ih, const float* b_hh,
+                                      float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+/* dg = (dh + dy) * act'(h), with tanh' = 1 - h^2 and relu' = (h > 0 ? 1 : 0).
+ * h (n, H, ld_h): the forward's output h_t. dh (n, H, ld_dh): gradient arriving through the
+ * state. dy (n, H, ld_dy): gradient arriving through the layer output, or NULL (= 0).
+ * dg (n, H, ld_dg): written; may alias dh. */
+MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H,
+                                       const float* h, int32_t ld_h,
+                                       const float* dh, int32_t ld_dh,
+                                       const float* dy, int32_t ld_dy,
+                                       float* dg, int32_t ld_dg);
+
+/* ---------------------------------------------------------------- LSTM ------------------ */
+
+/* One LSTM step after its GEMMs.
+ * gates (n, 4H, ld_g): in: x W_ih^T + h_{t-1} W_hh^T (no biases); out: the activations
+ *   i = sig(.), f = sig(.), g = tanh(.), o = sig(.), kept for backward.
+ * peep (3, H) rows p_i, p_f, p_o, or NULL (no peepholes). With peepholes
+ *   i and f add p_i*c_prev, p_f*c_prev to their pre-activation; o adds p_o*c (the new c).
+ * c_prev (n, H, ld_cp): c_{t-1}. c (n, H, ld_c): written, c = f*c_prev + i*g; may alias c_prev.
+ * h (n, H, ld_h): written, h = o * tanh(c) (with a projection this is m, before W_hr).
+ * y (n, H, ld_y): second copy of h, or NULL. */
+MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H,
+                                       float* gates, int32_t ld_g,
+                                       const float* b_ih, const float* b_hh, const float* peep,
+                                       const float* c_prev, int32_t ld_cp,
+                                       float* c, int32_t ld_c,
+                                       float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+/* Backward of mklrnn_lstm_forward.
+ * gates (n, 4H, ld_g): the activations the forward wrote. c_prev, c: as in the forward.
+ * dh (n, H, ld_dh): gradient w.r.t. h (or m with a projection). dy (n, H, ld_dy) or NULL: added to dh.
+ * dc (n, H, ld_dc): in: gradient w.r.t. c_t arriving from step t+1; out: gradient w.r.t. c_{t-1}.
+ * dgates (n, 4H, ld_dg): written, gradient w.r.t. the four pre-activations (i, f, g, o);
+ *   may alias gates (then ld_dg == ld_g): each column is read before it is overwritten.
+ * dpeep (3, H): accumulates (+=) the peephole gradients summed over the n rows; NULL iff peep is NULL. */
+MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H,
+                                        const float* gates, int32_t ld_g, const float* peep,
+                                        const float* c_prev, int32_t ld_cp,
+                                        const float* c, int32_t ld_c,
+                                        const float* dh, int32_t ld_dh,
+                                        const float* dy, int32_t ld_dy,
+                                        float* dc, int32_t ld_dc,
+                                        float* dgates, int32_t ld_dg, float* dpeep);
+
+/* ---------------------------------------------------------------- GRU, linear_before_reset = 1
+ * (cuDNN / PyTorch):  r = sig(x_r + b_ir + h_r + b_hr), z likewise,
+ *                     n = tanh(x_n + b_in + r * (h_n + b_hn)),  h = (1 - z) * n + z * h_prev. */
+
+/* gx (n, 3H, ld_gx): in: x W_ih^T (no bias); out: activations r, z, n.
+ * gh (n, 3H, ld_gh): in: h_prev W_hh^T (no bias); out: gh + b_hh (its n part is needed by backward).
+ * h_prev (n, H, ld_hp). h (n, H, ld_h): written; may alias h_prev. y or NULL: second copy of h. */
+MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H,
+                                      float* gx, int32_t ld_gx, float* gh, int32_t ld_gh,
+                                      const float* b_ih, const float* b_hh,
+                                      const float* h_prev, int32_t ld_hp,
+                                      float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+/* Backward of mklrnn_gru_forward. gx: activations; gh: (h_prev W_hh^T + b_hh) as the forward left it.
+ * dh (n, H, ld_dh) + dy (or NULL): gradient w.r.t. h.
+ * dgx (n, 3H, ld_dgx): written, gradient w.r.t. the input-side pre-activations (dr, dz, dn).
+ * dgh (n, 3H, ld_dgh): written, gradient w.r.t. gh: (dr, dz, dn * r).
+ *   dgx may alias gx and dgh may alias gh (same leading dimensions).
+ * dh_prev (n, H, ld_dhp): written, the direct part dh_total * z (the caller then adds dgh W_hh);
+ *   may alias dh. */
+MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H,
+                                       const float* gx, int32_t ld_gx, const float* gh, int32_t ld_gh,
+                                       const float* h_prev, int32_t ld_hp,
+                                       const float* dh, int32_t ld_dh,
+                                       const float* dy, int32_t ld_dy,
+                                       float* dgx, int32_t ld_dgx, float* dgh, int32_t ld_dgh,
+                                       float* dh_prev, int32_t ld_dhp);
+
+/* ---------------------------------------------------------------- GRU, linear_before_reset = 0
+ * (original 2014 GRU): n = tanh(x_n + b_in + W_hn (r * h_prev) + b_hn). Two GEMMs per step, so
+ * the step is split in two kernels around the second GEMM. */
+
+/* Part 1. gx (n, 3H): in: x W_ih^T; out: columns [0, 2H) become r, z (columns [2H, 3H) untouched).
+ * ghrz (n, 2H, ld_ghrz): h_prev W_hrz^T (no bias), read only.
+ * rh (n, H, ld_rh): written, r * h_prev (the caller multiplies it by W_hn^T). */
+MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H,
+                                             float* gx, int32_t ld_gx,
+                                             const float* ghrz, int32_t ld_ghrz,
+                                             const float* b_ih, const float* b_hh,
+                                             const float* h_prev, int32_t ld_hp,
+                                             float* rh, int32_t ld_rh);
+
+/* Part 2. ghn (n, H, ld_ghn): (r * h_prev) W_hn^T, no bias. gx columns [2H, 3H): in: x_n;
+ * out: the activation n. h = (1 - z) * n + z * h_prev written to h (may alias h_prev) and y (or NULL). */
+MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H,
+                                             float* gx, int32_t ld_gx,
+                                             const float* ghn, int32_t ld_ghn,
+                                             const float* b_ih, const float* b_hh,
+                                             const float* h_prev, int32_t ld_hp,
+                                             float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+/* Backward part 1 (after the forward of this step): with dh_total = dh + dy (dy may be NULL),
+ * writes dgx columns [H, 3H): dz = dh_total * (h_prev - n) * z(1-z), dn = dh_total * (1-z) * (1-n^2);
+ * dh_prev (may alias dh) = dh_total * z. dgx may alias gx (columns [0, H), r, stay intact).
+ * The caller then computes drh = dn W_hn. */
+MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H,
+                                              const float* gx, int32_t ld_gx,
+                                              const float* h_prev, int32_t ld_hp,
+                                              const float* dh, int32_t ld_dh,
+                                              const float* dy, int32_t ld_dy,
+                                              float* dgx, int32_t ld_dgx,
+                                              float* dh_prev, int32_t ld_dhp);
+
+/* Backward part 2. drh (n, H, ld_drh): gradient w.r.t. r * h_prev.
+ * Writes dgx columns [0, H): dr = drh * h_prev * r(1-r); accumulates dh_prev += drh * r.
+ * dgx may alias gx.
+ * The caller then adds dgx[:, 0:2H) W_hrz to dh_prev. */
+MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H,
+                                              const float* gx, int32_t ld_gx,
+                                              const float* h_prev, int32_t ld_hp,
+                                              const float* drh, int32_t ld_drh,
+                                              float* dgx, int32_t ld_dgx,
+                                              float* dh_prev, int32_t ld_dhp);
+
+/* ---------------------------------------------------------------- helpers --------------- */
+
+/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients). */
+MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MKLRNN_H */
