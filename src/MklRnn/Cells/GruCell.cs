@@ -1,0 +1,42 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cells;
+
+/// <summary>
+/// GRU with linear_before_reset = 1 (cuDNN / PyTorch): n = tanh(x_n + b_in + r * (h W_hn^T + b_hn)).
+/// The recurrent product goes to its own buffer (the reset gate scales its n part).
+/// </summary>
+internal sealed unsafe class GruCell : Cell
+{
+    public override void Forward(LayerDirection d, int n, int o, bool training)
+    {
+        int H = d.H, G3 = 3 * H;
+        float* gx = d.Gates.Pointer + (long)o * G3;
+        float* gh = training ? d.Gh.Pointer + (long)o * G3 : d.Gh.Pointer;
+        float* h = d.HState.Pointer;
+        if (training) SaveHPrev(d, n, o);
+        d.HhForward.Multiply(n, h, H, 0f, gh, G3);
+        Status.ThrowIfFailed(NativeShim.GruForward(n, H, gx, G3, gh, G3, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
+            h, H, h, H, OutputRows(d, o), d.LdY), "mklrnn_gru_forward");
+    }
+
+    public override void Backward(LayerDirection d, int n, int o)
+    {
+        int H = d.H, G3 = 3 * H;
+        float* gx = d.Gates.Pointer + (long)o * G3;
+        float* gh = d.Gh.Pointer + (long)o * G3;
+        float* dh = d.DhState.Pointer;
+        Status.ThrowIfFailed(NativeShim.GruBackward(n, H, gx, G3, gh, G3, d.HPrev.Pointer + (long)o * H, H,
+            dh, H, OutputGradRows(d, o), d.LdY, gx, G3, gh, G3, dh, H), "mklrnn_gru_backward");
+        Gemm.Multiply(false, false, n, H, G3, 1f, gh, G3, d.WeightHh.DataPointer, H, 1f, dh, H);
+    }
+
+    public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
+    {
+        int H = d.H, G3 = 3 * H;
+        Gemm.Multiply(true, false, G3, H, rows, 1f, d.Gh.Pointer, G3, d.HPrev.Pointer, H, 1f, d.WeightHh.GradPointer, H);
+        AccumulateBiasGradients(d.Gates.Pointer, d.Gh.Pointer, rows, G3, d.BiasIh, d.BiasHh);
+    }
+}

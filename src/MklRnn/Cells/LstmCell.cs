@@ -1,0 +1,79 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cells;
+
+/// <summary>
+/// LSTM (gates i, f, g, o), with optional peepholes and projection (h = W_hr m, m = o * tanh(c)).
+/// The recurrent product accumulates into the input projection (beta = 1), so one fused kernel
+/// call adds the biases, applies the gates and updates c and h.
+/// </summary>
+internal sealed unsafe class LstmCell : Cell
+{
+    public override void Forward(LayerDirection d, int n, int o, bool training)
+    {
+        int H = d.H, P = d.Hout, GH = d.GH;
+        float* gates = d.Gates.Pointer + (long)o * GH;
+        float* h = d.HState.Pointer;
+        float* c = d.CState.Pointer;
+        if (training)
+        {
+            SaveHPrev(d, n, o);
+            Rows.Copy(c, H, d.CPrev.Pointer + (long)o * H, H, n, H);
+        }
+        d.HhForward.Multiply(n, h, P, 1f, gates, GH);
+        float* peep = d.Peephole != null ? d.Peephole.DataPointer : null;
+        float* y = OutputRows(d, o);
+        if (d.WeightHr == null)
+        {
+            Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, d.BiasIh.DataPointer, d.BiasHh.DataPointer, peep,
+                c, H, c, H, h, H, y, d.LdY), "mklrnn_lstm_forward");
+        }
+        else
+        {
+            float* m = training ? d.M.Pointer + (long)o * H : d.M.Pointer;
+            Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, d.BiasIh.DataPointer, d.BiasHh.DataPointer, peep,
+                c, H, c, H, m, H, null, 0), "mklrnn_lstm_forward");
+            d.HrForward.Multiply(n, m, H, 0f, h, P); // h = m W_hr^T
+            Rows.Copy(h, P, y, d.LdY, n, P);
+        }
+        if (training) Rows.Copy(c, H, d.C.Pointer + (long)o * H, H, n, H);
+    }
+
+    public override void Backward(LayerDirection d, int n, int o)
+    {
+        int H = d.H, P = d.Hout, GH = d.GH;
+        float* gates = d.Gates.Pointer + (long)o * GH;
+        float* dh = d.DhState.Pointer;
+        float* dy = OutputGradRows(d, o);
+        float* peep = d.Peephole != null ? d.Peephole.DataPointer : null;
+        float* dpeep = d.Peephole != null ? d.Peephole.GradPointer : null;
+        float* cPrev = d.CPrev.Pointer + (long)o * H, c = d.C.Pointer + (long)o * H;
+        if (d.WeightHr == null)
+        {
+            Status.ThrowIfFailed(NativeShim.LstmBackward(n, H, gates, GH, peep, cPrev, H, c, H, dh, H, dy, d.LdY,
+                d.DcState.Pointer, H, gates, GH, dpeep), "mklrnn_lstm_backward");
+        }
+        else
+        {
+            // Gradient w.r.t. h (size P) of this row, kept for dW_hr; then through W_hr to m.
+            float* dhp = d.DhP.Pointer + (long)o * P;
+            Rows.Add(dh, P, dy, d.LdY, dhp, P, n, P);
+            float* dm = d.Scratch.Pointer;
+            Gemm.Multiply(false, false, n, H, P, 1f, dhp, P, d.WeightHr.DataPointer, H, 0f, dm, H);
+            Status.ThrowIfFailed(NativeShim.LstmBackward(n, H, gates, GH, peep, cPrev, H, c, H, dm, H, null, 0,
+                d.DcState.Pointer, H, gates, GH, dpeep), "mklrnn_lstm_backward");
+        }
+        Gemm.Multiply(false, false, n, P, GH, 1f, gates, GH, d.WeightHh.DataPointer, P, 0f, dh, P);
+    }
+
+    public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
+    {
+        int H = d.H, P = d.Hout, GH = d.GH;
+        Gemm.Multiply(true, false, GH, P, rows, 1f, d.Gates.Pointer, GH, d.HPrev.Pointer, P, 1f, d.WeightHh.GradPointer, P);
+        AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, GH, d.BiasIh, d.BiasHh);
+        if (d.WeightHr != null)
+            Gemm.Multiply(true, false, P, H, rows, 1f, d.DhP.Pointer, P, d.M.Pointer, H, 1f, d.WeightHr.GradPointer, H);
+    }
+}

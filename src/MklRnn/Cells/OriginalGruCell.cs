@@ -1,0 +1,54 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cells;
+
+/// <summary>
+/// GRU with linear_before_reset = 0 (the original 2014 form): n = tanh(x_n + b_in + (r * h) W_hn^T + b_hn).
+/// The reset gate acts before the second recurrent GEMM, so each step is GEMM, kernel, GEMM, kernel.
+/// </summary>
+internal sealed unsafe class OriginalGruCell : Cell
+{
+    public override void Forward(LayerDirection d, int n, int o, bool training)
+    {
+        int H = d.H, G3 = 3 * H;
+        float* gx = d.Gates.Pointer + (long)o * G3;
+        float* ghrz = d.Gh.Pointer;                    // (n, 2H) h W_hrz^T
+        float* ghn = d.Ghn.Pointer;                    // (n, H) (r*h) W_hn^T
+        float* rh = training ? d.Rh.Pointer + (long)o * H : d.Rh.Pointer;
+        float* h = d.HState.Pointer;
+        if (training) SaveHPrev(d, n, o);
+        d.HhForward.Multiply(n, h, H, 0f, ghrz, 2 * H);
+        Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gx, G3, ghrz, 2 * H, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
+            h, H, rh, H), "mklrnn_gru0_forward_gates");
+        d.HnForward.Multiply(n, rh, H, 0f, ghn, H);
+        Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gx, G3, ghn, H, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
+            h, H, h, H, OutputRows(d, o), d.LdY), "mklrnn_gru0_forward_state");
+    }
+
+    public override void Backward(LayerDirection d, int n, int o)
+    {
+        int H = d.H, G3 = 3 * H;
+        float* gx = d.Gates.Pointer + (long)o * G3;
+        float* hPrev = d.HPrev.Pointer + (long)o * H;
+        float* dh = d.DhState.Pointer;
+        float* drh = d.Scratch.Pointer;
+        float* wHh = d.WeightHh.DataPointer;
+        Status.ThrowIfFailed(NativeShim.Gru0BackwardState(n, H, gx, G3, hPrev, H, dh, H, OutputGradRows(d, o), d.LdY,
+            gx, G3, dh, H), "mklrnn_gru0_backward_state");
+        Gemm.Multiply(false, false, n, H, H, 1f, gx + 2 * H, G3, wHh + 2L * H * H, H, 0f, drh, H); // d(r*h) = dn W_hn
+        Status.ThrowIfFailed(NativeShim.Gru0BackwardGates(n, H, gx, G3, hPrev, H, drh, H, gx, G3, dh, H),
+            "mklrnn_gru0_backward_gates");
+        Gemm.Multiply(false, false, n, H, 2 * H, 1f, gx, G3, wHh, H, 1f, dh, H); // + [dr, dz] W_hrz
+    }
+
+    public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
+    {
+        int H = d.H, G3 = 3 * H;
+        float* dW = d.WeightHh.GradPointer;
+        Gemm.Multiply(true, false, 2 * H, H, rows, 1f, d.Gates.Pointer, G3, d.HPrev.Pointer, H, 1f, dW, H);
+        Gemm.Multiply(true, false, H, H, rows, 1f, d.Gates.Pointer + 2 * H, G3, d.Rh.Pointer, H, 1f, dW + 2L * H * H, H);
+        AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, G3, d.BiasIh, d.BiasHh);
+    }
+}

@@ -1,0 +1,38 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cells;
+
+/// <summary>Elman RNN: h = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu.</summary>
+internal sealed unsafe class VanillaRnnCell(int activation) : Cell
+{
+    public override void Forward(LayerDirection d, int n, int o, bool training)
+    {
+        int H = d.H;
+        float* g = d.Gates.Pointer + (long)o * H;
+        float* h = d.HState.Pointer;
+        if (training) SaveHPrev(d, n, o);
+        d.HhForward.Multiply(n, h, H, 1f, g, H); // accumulate into the input projection (beta = 1)
+        Status.ThrowIfFailed(NativeShim.RnnForward(activation, n, H, g, H,
+            d.BiasIh.DataPointer, d.BiasHh.DataPointer, h, H, OutputRows(d, o), d.LdY), "mklrnn_rnn_forward");
+    }
+
+    public override void Backward(LayerDirection d, int n, int o)
+    {
+        int H = d.H;
+        float* g = d.Gates.Pointer + (long)o * H;
+        float* dh = d.DhState.Pointer;
+        // h_t is the layer output of this row, which training keeps.
+        Status.ThrowIfFailed(NativeShim.RnnBackward(activation, n, H, OutputRows(d, o), d.LdY, dh, H,
+            OutputGradRows(d, o), d.LdY, g, H), "mklrnn_rnn_backward");
+        Gemm.Multiply(false, false, n, H, H, 1f, g, H, d.WeightHh.DataPointer, H, 0f, dh, H);
+    }
+
+    public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
+    {
+        int H = d.H;
+        Gemm.Multiply(true, false, H, H, rows, 1f, d.Gates.Pointer, H, d.HPrev.Pointer, H, 1f, d.WeightHh.GradPointer, H);
+        AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, H, d.BiasIh, d.BiasHh);
+    }
+}

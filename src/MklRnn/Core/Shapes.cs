@@ -1,0 +1,33 @@
+namespace MklRnn.Core;
+
+/// <summary>
+/// Shape checks of caller-provided buffers: an ArgumentException that names the argument, the
+/// expected shape and what came. Messages are built only on failure (no allocation on the hot path).
+/// </summary>
+internal static class Shapes
+{
+    /// <summary>Requires length == product(dims).</summary>
+    public static void Require(string name, int length, ReadOnlySpan<int> dims, string meaning)
+    {
+        if (length != Product(dims)) Throw(name, length, dims, meaning, optional: false);
+    }
+
+    /// <summary>Requires an empty buffer or length == product(dims).</summary>
+    public static void RequireOptional(string name, int length, ReadOnlySpan<int> dims, string meaning)
+    {
+        if (length != 0 && length != Product(dims)) Throw(name, length, dims, meaning, optional: true);
+    }
+
+    public static long Product(ReadOnlySpan<int> dims)
+    {
+        long p = 1;
+        foreach (int d in dims) p *= d;
+        return p;
+    }
+
+    public static string Format(ReadOnlySpan<int> dims) => "(" + string.Join(", ", dims.ToArray()) + ")";
+
+    private static void Throw(string name, int length, ReadOnlySpan<int> dims, string meaning, bool optional) =>
+        throw new ArgumentException(
+            $"{name}: expected {Format(dims)} = {Product(dims)} floats {meaning}{(optional ? " (or empty)" : "")}, got {length} floats", name);
+}

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace MklRnn.Interop;
+
+/// <summary>
+/// Imports of MklRnn's C shim; the contract (shapes, leading dimensions, aliasing) is
+/// native/include/mklrnn/mklrnn.h. Every function returns a status that callers pass to
+/// <see cref="Status.ThrowIfFailed"/>; the shim validates its arguments before touching memory.
+/// </summary>
+internal static unsafe partial class NativeShim
+{
+    /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
+    public const int AbiVersion = 1;
+
+    public const int ActTanh = 0;
+    public const int ActRelu = 1;
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_abi_version")]
+    public static partial int AbiVersionOfLibrary();
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_avx2")]
+    public static partial int UsesAvx2();
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward")]
+    public static partial int RnnForward(int act, int n, int h, float* g, int ldG, float* bIh, float* bHh,
+        float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_backward")]
+    public static partial int RnnBackward(int act, int n, int h, float* hOut, int ldH, float* dh, int ldDh,
+        float* dy, int ldDy, float* dg, int ldDg);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward")]
+    public static partial int LstmForward(int n, int h, float* gates, int ldG, float* bIh, float* bHh, float* peep,
+        float* cPrev, int ldCp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_backward")]
+    public static partial int LstmBackward(int n, int h, float* gates, int ldG, float* peep,
+        float* cPrev, int ldCp, float* c, int ldC, float* dh, int ldDh, float* dy, int ldDy,
+        float* dc, int ldDc, float* dGates, int ldDg, float* dPeep);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_forward")]
+    public static partial int GruForward(int n, int h, float* gx, int ldGx, float* gh, int ldGh,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_backward")]
+    public static partial int GruBackward(int n, int h, float* gx, int ldGx, float* gh, int ldGh,
+        float* hPrev, int ldHp, float* dh, int ldDh, float* dy, int ldDy,
+        float* dgx, int ldDgx, float* dgh, int ldDgh, float* dhPrev, int ldDhp);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru0_forward_gates")]
+    public static partial int Gru0ForwardGates(int n, int h, float* gx, int ldGx, float* ghrz, int ldGhrz,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* rh, int ldRh);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru0_forward_state")]
+    public static partial int Gru0ForwardState(int n, int h, float* gx, int ldGx, float* ghn, int ldGhn,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru0_backward_state")]
+    public static partial int Gru0BackwardState(int n, int h, float* gx, int ldGx, float* hPrev, int ldHp,
+        float* dh, int ldDh, float* dy, int ldDy, float* dgx, int ldDgx, float* dhPrev, int ldDhp);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru0_backward_gates")]
+    public static partial int Gru0BackwardGates(int n, int h, float* gx, int ldGx, float* hPrev, int ldHp,
+        float* drh, int ldDrh, float* dgx, int ldDgx, float* dhPrev, int ldDhp);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_sum_rows")]
+    public static partial int SumRows(int n, int k, float* a, int ldA, float* output);
+}

@@ -1,0 +1,391 @@
+using MklRnn.Cells;
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Memory;
+
+namespace MklRnn.Layers;
+
+/// <summary>
+/// A stack of recurrent layers (torch.nn.RNN / LSTM / GRU semantics): any number of layers, one or two
+/// directions, optional initial states, variable-length batches. Forward runs, per layer and direction,
+/// ONE GEMM for the input projections of all steps, then per step the recurrent GEMM against packed
+/// weights and one fused kernel call. Forward with training = true keeps what <see cref="Backward"/>
+/// needs; Backward accumulates every parameter gradient (+=) and returns input and state gradients.
+/// Work buffers are pooled native memory reused across calls: a call of an already-seen shape
+/// allocates nothing. Not thread-safe: one call at a time per instance.
+/// </summary>
+public sealed unsafe class RecurrentStack : IParameterized, IDisposable
+{
+    private readonly LayerDirection[] _cells; // [layer * D + direction]
+    private readonly Cell _cell;
+    private readonly Parameter[] _parameters;
+    private readonly SequencePlan _plan = new();
+    private readonly Workspace _input = new("input");       // (R, I) gathered input (layer 0)
+    private readonly Workspace _inputGrad = new("dinput");  // (R, I) gradient w.r.t. the gathered input
+    private readonly Workspace[] _outputs;                  // per layer (R, D*Hout)
+    private readonly Workspace[] _outputGrads;              // per layer (R, D*Hout)
+    private readonly Workspace[] _dropoutMasks;             // per layer but the last (R, D*Hout): 0 or 1/(1-p)
+    private readonly Workspace[] _droppedOutputs;           // per layer but the last (R, D*Hout): output * mask
+    private readonly int[] _versionsAtForward;
+    private Random _dropoutRandom;
+    private TapeState _tape;
+    private bool _disposed;
+
+    private enum TapeState { None, Recorded, Consumed }
+
+    public RecurrentStack(RnnConfig config, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        int D = config.Directions, L = config.NumLayers;
+        _cells = new LayerDirection[L * D];
+        for (int l = 0; l < L; l++)
+            for (int d = 0; d < D; d++)
+                _cells[l * D + d] = new LayerDirection(config, l, d);
+        _parameters = _cells.SelectMany(c => c.Parameters()).ToArray();
+        _versionsAtForward = new int[_parameters.Length];
+        _cell = Cell.For(config);
+        _outputs = Enumerable.Range(0, L).Select(l => new Workspace($"output_l{l}")).ToArray();
+        _outputGrads = Enumerable.Range(0, L).Select(l => new Workspace($"doutput_l{l}")).ToArray();
+        _dropoutMasks = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_mask_l{l}")).ToArray();
+        _droppedOutputs = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_out_l{l}")).ToArray();
+        _dropoutRandom = new Random(seed);
+        ResetParameters(seed);
+    }
+
+    public RnnConfig Config { get; }
+
+    /// <summary>All parameters, PyTorch names, layer by layer, forward direction first.</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>The parameter with this PyTorch name (e.g. "weight_hh_l1_reverse").</summary>
+    public Parameter this[string name] =>
+        Array.Find(_parameters, p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}' in this {Config.ModeName} stack");
+
+    /// <summary>PyTorch's default initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
+    public void ResetParameters(int seed)
+    {
+        var random = new Random(seed);
+        float bound = 1f / MathF.Sqrt(Config.HiddenSize);
+        foreach (Parameter p in _parameters)
+        {
+            Span<float> data = p.Data;
+            for (int i = 0; i < data.Length; i++) data[i] = (random.NextSingle() * 2f - 1f) * bound;
+        }
+    }
+
+    /// <summary>Reseeds the dropout mask generator (training runs with dropout are then repeatable).</summary>
+    public void SeedDropout(int seed) => _dropoutRandom = new Random(seed);
+
+    /// <summary>Sets every parameter gradient to zero.</summary>
+    public void ZeroGrad()
+    {
+        foreach (Parameter p in _parameters) p.ZeroGrad();
+    }
+
+    /// <summary>
+    /// Runs the stack over T steps of N sequences.
+    /// input: (T, N, I), or (N, T, I) when Config.BatchFirst. output: (T, N, D*Hout) or (N, T, D*Hout),
+    /// zero at padded steps. h0: (L*D, N, Hout) or empty for zeros; c0: (L*D, N, H), LSTM only.
+    /// hN, cN: the final states, same shapes, or empty to skip; with lengths, each sequence's state after
+    /// its own last step. lengths: N values in [1, T] in any order, or empty when every sequence has T steps.
+    /// NaN or infinity in the input propagate to the outputs of the sequences they belong to; nothing is thrown.
+    /// training = true keeps what <see cref="Backward"/> needs and applies dropout between layers.
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
+        ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default,
+        Span<float> hN = default, Span<float> cN = default,
+        ReadOnlySpan<int> lengths = default, bool training = false)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+        NativeLoader.EnsureLoaded();
+        _tape = TapeState.None;
+
+        int N = batchSize, L = Config.NumLayers, D = Config.Directions;
+        _plan.Build(seqLength, batchSize, lengths);
+        int R = _plan.TotalRows;
+        int width = Config.OutputSize;
+
+        fixed (float* pInput = input, pOutput = output, pH0 = h0, pC0 = c0, pHN = hN, pCN = cN)
+        {
+            float* x = _input.Ensure((long)R * Config.InputSize);
+            Gather(pInput, Config.InputSize, x);
+            for (int l = 0; l < L; l++)
+            {
+                float* y = _outputs[l].Ensure((long)R * width);
+                for (int d = 0; d < D; d++)
+                {
+                    LayerDirection ld = _cells[l * D + d];
+                    ld.Reserve(_plan, training);
+                    ld.PackWeights(N);
+                    ld.Y = y;
+                    ld.LdY = width;
+                    // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
+                    Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
+                    LoadState(pH0, pC0, l * D + d, ld);
+                    RunSteps(ld, training);
+                    StoreState(pHN, pCN, l * D + d, ld);
+                }
+                x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, y, (long)R * width) : y;
+            }
+            Scatter(x, width, pOutput);
+        }
+
+        if (training)
+        {
+            for (int i = 0; i < _parameters.Length; i++) _versionsAtForward[i] = _parameters[i].Version;
+            _tape = TapeState.Recorded;
+        }
+    }
+
+    /// <summary>
+    /// Backward through time of the last Forward(training: true). gradOutput has output's shape (values at
+    /// padded steps are ignored); gradHn / gradCn the shapes of hN / cN, or empty for zero. Writes gradInput
+    /// (input's shape, 0 at padded steps) and, when not empty, gradH0 / gradC0; accumulates (+=) every
+    /// parameter's Grad. Can run once per training forward.
+    /// </summary>
+    public void Backward(ReadOnlySpan<float> gradOutput, Span<float> gradInput,
+        ReadOnlySpan<float> gradHn = default, ReadOnlySpan<float> gradCn = default,
+        Span<float> gradH0 = default, Span<float> gradC0 = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ValidateBackward(gradOutput, gradInput, gradHn, gradCn, gradH0, gradC0);
+        _tape = TapeState.Consumed;
+
+        int L = Config.NumLayers, D = Config.Directions, R = _plan.TotalRows, width = Config.OutputSize;
+        fixed (float* pGradOutput = gradOutput, pGradInput = gradInput, pGradHn = gradHn, pGradCn = gradCn,
+               pGradH0 = gradH0, pGradC0 = gradC0)
+        {
+            float* dy = _outputGrads[L - 1].Ensure((long)R * width);
+            Gather(pGradOutput, width, dy);
+            for (int l = L - 1; l >= 0; l--)
+            {
+                int inputWidth = Config.LayerInputSize(l);
+                float* x = l == 0 ? _input.Pointer : LayerInput(l);
+                // The gradient w.r.t. this layer's input: the layer below's output gradient, or the input's.
+                float* dx = l == 0 ? _inputGrad.Ensure((long)R * inputWidth) : _outputGrads[l - 1].Ensure((long)R * inputWidth);
+                for (int d = 0; d < D; d++)
+                {
+                    LayerDirection ld = _cells[l * D + d];
+                    ld.DY = dy;
+                    LoadGradState(pGradHn, pGradCn, l * D + d, ld);
+                    RunStepsBackward(ld);
+                    StoreGradState(pGradH0, pGradC0, l * D + d, ld);
+                    _cell.AccumulateRecurrentGradients(ld, R);
+                    // Weight gradient and input gradient, each one GEMM over all R rows.
+                    Gemm.Multiply(true, false, ld.GH, inputWidth, R, 1f, ld.Gates.Pointer, ld.GH, x, inputWidth, 1f, ld.WeightIh.GradPointer, inputWidth);
+                    Gemm.Multiply(false, false, R, inputWidth, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, inputWidth, d == 0 ? 0f : 1f, dx, inputWidth);
+                }
+                if (l > 0 && Config.Dropout > 0)
+                    MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
+                dy = dx;
+            }
+            Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
+        }
+    }
+
+    /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
+    private float* LayerInput(int l) =>
+        Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
+
+    private void RunSteps(LayerDirection ld, bool training)
+    {
+        int T = _plan.SeqLength;
+        for (int k = 0; k < T; k++)
+        {
+            int t = ld.Reverse ? T - 1 - k : k;
+            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), training);
+        }
+    }
+
+    private void RunStepsBackward(LayerDirection ld)
+    {
+        int T = _plan.SeqLength;
+        for (int k = T - 1; k >= 0; k--)
+        {
+            int t = ld.Reverse ? T - 1 - k : k;
+            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t));
+        }
+    }
+
+    private float* ApplyDropout(int l, float* y, long count)
+    {
+        float* mask = _dropoutMasks[l].Ensure(count);
+        float* dropped = _droppedOutputs[l].Ensure(count);
+        float p = Config.Dropout, keep = 1f / (1f - p);
+        for (long i = 0; i < count; i++)
+        {
+            mask[i] = _dropoutRandom.NextSingle() < p ? 0f : keep;
+            dropped[i] = y[i] * mask[i];
+        }
+        return dropped;
+    }
+
+    private static void MultiplyInPlace(float* values, float* factors, long count)
+    {
+        for (long i = 0; i < count; i++) values[i] *= factors[i];
+    }
+
+    // ---------------------------------------------------------------- layout conversions
+
+    /// <summary>Copies the running rows of a (T, N, F) or (N, T, F) tensor into packed (R, F) order.</summary>
+    private void Gather(float* source, int width, float* packed)
+    {
+        int T = _plan.SeqLength, N = _plan.BatchSize;
+        ReadOnlySpan<int> order = _plan.Order;
+        for (int t = 0; t < T; t++)
+        {
+            int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
+            if (!Config.BatchFirst && !_plan.HasLengths)
+            {
+                Rows.Copy(source + (long)t * N * width, width, packed + (long)offset * width, width, rows, width);
+                continue;
+            }
+            for (int j = 0; j < rows; j++)
+                new ReadOnlySpan<float>(source + SourceRow(t, order[j], T, N) * width, width)
+                    .CopyTo(new Span<float>(packed + (long)(offset + j) * width, width));
+        }
+    }
+
+    /// <summary>Writes packed (R, F) rows back to (T, N, F) or (N, T, F), zeros at padded steps.</summary>
+    private void Scatter(float* packed, int width, float* destination)
+    {
+        int T = _plan.SeqLength, N = _plan.BatchSize;
+        ReadOnlySpan<int> order = _plan.Order;
+        if (_plan.HasLengths) new Span<float>(destination, T * N * width).Clear();
+        for (int t = 0; t < T; t++)
+        {
+            int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
+            if (!Config.BatchFirst && !_plan.HasLengths)
+            {
+                Rows.Copy(packed + (long)offset * width, width, destination + (long)t * N * width, width, rows, width);
+                continue;
+            }
+            for (int j = 0; j < rows; j++)
+                new ReadOnlySpan<float>(packed + (long)(offset + j) * width, width)
+                    .CopyTo(new Span<float>(destination + SourceRow(t, order[j], T, N) * width, width));
+        }
+    }
+
+    private long SourceRow(int t, int b, int T, int N) => Config.BatchFirst ? (long)b * T + t : (long)t * N + b;
+
+    /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
+    private void LoadState(float* h0, float* c0, int s, LayerDirection ld)
+    {
+        LoadRows(h0, s, ld.Hout, ld.HState.Pointer);
+        if (Config.Cell == CellKind.Lstm) LoadRows(c0, s, ld.H, ld.CState.Pointer);
+    }
+
+    private void StoreState(float* hN, float* cN, int s, LayerDirection ld)
+    {
+        StoreRows(ld.HState.Pointer, s, ld.Hout, hN);
+        if (Config.Cell == CellKind.Lstm) StoreRows(ld.CState.Pointer, s, ld.H, cN);
+    }
+
+    private void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld)
+    {
+        LoadRows(gradHn, s, ld.Hout, ld.DhState.Pointer);
+        if (Config.Cell == CellKind.Lstm) LoadRows(gradCn, s, ld.H, ld.DcState.Pointer);
+    }
+
+    private void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld)
+    {
+        StoreRows(ld.DhState.Pointer, s, ld.Hout, gradH0);
+        if (Config.Cell == CellKind.Lstm) StoreRows(ld.DcState.Pointer, s, ld.H, gradC0);
+    }
+
+    /// <summary>state[j] = source[s, order[j]] (a (S, N, width) tensor), or zeros when source is null.</summary>
+    private void LoadRows(float* source, int s, int width, float* state)
+    {
+        int N = _plan.BatchSize;
+        if (source == null)
+        {
+            new Span<float>(state, N * width).Clear();
+            return;
+        }
+        ReadOnlySpan<int> order = _plan.Order;
+        for (int j = 0; j < N; j++)
+            new ReadOnlySpan<float>(source + ((long)s * N + order[j]) * width, width).CopyTo(new Span<float>(state + (long)j * width, width));
+    }
+
+    private void StoreRows(float* state, int s, int width, float* destination)
+    {
+        if (destination == null) return;
+        int N = _plan.BatchSize;
+        ReadOnlySpan<int> order = _plan.Order;
+        for (int j = 0; j < N; j++)
+            new ReadOnlySpan<float>(state + (long)j * width, width).CopyTo(new Span<float>(destination + ((long)s * N + order[j]) * width, width));
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private void ValidateForward(ReadOnlySpan<float> input, int T, int N, Span<float> output,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> hN, Span<float> cN, ReadOnlySpan<int> lengths)
+    {
+        if (T < 1) throw new ArgumentOutOfRangeException("seqLength", T, "sequence length must be >= 1");
+        if (N < 1) throw new ArgumentOutOfRangeException("batchSize", N, "batch size must be >= 1");
+        string layout = Config.BatchFirst ? "as (N, T, input size)" : "as (T, N, input size)";
+        Shapes.Require("input", input.Length, Config.BatchFirst ? [N, T, Config.InputSize] : [T, N, Config.InputSize], layout);
+        Shapes.Require("output", output.Length, Config.BatchFirst ? [N, T, Config.OutputSize] : [T, N, Config.OutputSize],
+            Config.BatchFirst ? "as (N, T, directions * hidden)" : "as (T, N, directions * hidden)");
+        int S = Config.NumLayers * Config.Directions;
+        Shapes.RequireOptional("h0", h0.Length, [S, N, Config.OutputHiddenSize], "as (layers * directions, N, hidden)");
+        Shapes.RequireOptional("hN", hN.Length, [S, N, Config.OutputHiddenSize], "as (layers * directions, N, hidden)");
+        if (Config.Cell == CellKind.Lstm)
+        {
+            Shapes.RequireOptional("c0", c0.Length, [S, N, Config.HiddenSize], "as (layers * directions, N, hidden)");
+            Shapes.RequireOptional("cN", cN.Length, [S, N, Config.HiddenSize], "as (layers * directions, N, hidden)");
+        }
+        else
+        {
+            if (!c0.IsEmpty) throw new ArgumentException($"c0 is for LSTM only; this stack is {Config.ModeName}", "c0");
+            if (!cN.IsEmpty) throw new ArgumentException($"cN is for LSTM only; this stack is {Config.ModeName}", "cN");
+        }
+        if (!lengths.IsEmpty)
+        {
+            if (lengths.Length != N)
+                throw new ArgumentException($"lengths must hold one value per sequence (N = {N}), got {lengths.Length}", nameof(lengths));
+            for (int b = 0; b < N; b++)
+                if (lengths[b] < 1 || lengths[b] > T)
+                    throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"lengths[{b}] = {lengths[b]} is outside [1, T = {T}]");
+        }
+    }
+
+    private void ValidateBackward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<float> gradHn,
+        ReadOnlySpan<float> gradCn, Span<float> gradH0, Span<float> gradC0)
+    {
+        if (_tape == TapeState.None)
+            throw new InvalidOperationException("Backward needs a preceding Forward(..., training: true) on this stack");
+        if (_tape == TapeState.Consumed)
+            throw new InvalidOperationException("Backward was already called for the last training forward; run Forward(..., training: true) again");
+        for (int i = 0; i < _parameters.Length; i++)
+            if (_parameters[i].Version != _versionsAtForward[i])
+                throw new InvalidOperationException($"parameter {_parameters[i].Name} changed after the training forward; run the forward again before Backward");
+        int T = _plan.SeqLength, N = _plan.BatchSize, S = Config.NumLayers * Config.Directions;
+        Shapes.Require("gradOutput", gradOutput.Length, Config.BatchFirst ? [N, T, Config.OutputSize] : [T, N, Config.OutputSize], "as the forward's output");
+        Shapes.Require("gradInput", gradInput.Length, Config.BatchFirst ? [N, T, Config.InputSize] : [T, N, Config.InputSize], "as the forward's input");
+        Shapes.RequireOptional("gradHn", gradHn.Length, [S, N, Config.OutputHiddenSize], "hN's shape");
+        Shapes.RequireOptional("gradH0", gradH0.Length, [S, N, Config.OutputHiddenSize], "h0's shape");
+        if (Config.Cell == CellKind.Lstm)
+        {
+            Shapes.RequireOptional("gradCn", gradCn.Length, [S, N, Config.HiddenSize], "cN's shape");
+            Shapes.RequireOptional("gradC0", gradC0.Length, [S, N, Config.HiddenSize], "c0's shape");
+        }
+        else if (!gradCn.IsEmpty || !gradC0.IsEmpty)
+        {
+            throw new ArgumentException($"cell-state gradients are for LSTM only; this stack is {Config.ModeName}", gradCn.IsEmpty ? "gradC0" : "gradCn");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (LayerDirection c in _cells) c.Dispose();
+        _input.Dispose();
+        _inputGrad.Dispose();
+        foreach (var w in _outputs.Concat(_outputGrads).Concat(_dropoutMasks).Concat(_droppedOutputs)) w.Dispose();
+    }
+}
