@@ -1,0 +1,31 @@
+using MklRnn.Cli.Conformance;
+
+namespace MklRnn.Tests.Conformance;
+
+/// <summary>Every golden case shipped in tests/MklRnn.Tests/Conformance/cases passes, forward and backward.</summary>
+public class ConformanceCaseTests
+{
+    public static string CasesFolder => Path.Combine(AppContext.BaseDirectory, "conformance");
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (string path in ConformanceRunner.CaseFiles(CasesFolder)) data.Add(Path.GetFileName(path));
+        return data;
+    }
+
+    [Fact]
+    public void AllSharedCasesAreCopiedIntoTheRepository()
+    {
+        Assert.True(ConformanceRunner.CaseFiles(CasesFolder).Count() >= 35, "expected the 35 shared conformance cases");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void CasePasses(string file)
+    {
+        CaseResult result = ConformanceRunner.Run(Path.Combine(CasesFolder, file), forwardOnly: false);
+        Assert.True(result.Passed, $"{result.Name} ({result.Kind}): {result.Message} max_abs_err {result.MaxAbsError:G3}");
+        Assert.True(result.TensorsChecked > 0);
+    }
+}
