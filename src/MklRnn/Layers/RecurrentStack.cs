@@ -14,7 +14,7 @@ namespace MklRnn.Layers;
 /// Work buffers are pooled native memory reused across calls: a call of an already-seen shape
 /// allocates nothing. Not thread-safe: one call at a time per instance.
 /// </summary>
-public sealed unsafe class RecurrentStack : IParameterized, IDisposable
+public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 {
     private readonly LayerDirection[] _cells; // [layer * D + direction]
     private readonly Cell _cell;
@@ -29,9 +29,15 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
     private readonly int[] _versionsAtForward;
     private Random _dropoutRandom;
     private TapeState _tape;
+    private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
+    private StepsState _steps;
+    private int _stepCount;           // steps taken since BeginSteps
+    private int _backwardStep;        // next step BackwardStep handles, counting down
     private bool _disposed;
 
     private enum TapeState { None, Recorded, Consumed }
+
+    private enum StepsState { Off, Inference, Training, Backward }
 
     public RecurrentStack(RnnConfig config, int seed = 0)
     {
@@ -102,6 +108,8 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
         ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
+        _steppedTape = false;
+        _steps = StepsState.Off;
 
         int N = batchSize, L = Config.NumLayers, D = Config.Directions;
         _plan.Build(seqLength, batchSize, lengths);
@@ -128,16 +136,18 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
                     RunSteps(ld, training);
                     StoreState(pHN, pCN, l * D + d, ld);
                 }
-                x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, y, (long)R * width) : y;
+                x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
             Scatter(x, width, pOutput);
         }
 
-        if (training)
-        {
-            for (int i = 0; i < _parameters.Length; i++) _versionsAtForward[i] = _parameters[i].Version;
-            _tape = TapeState.Recorded;
-        }
+        if (training) RecordTape();
+    }
+
+    private void RecordTape()
+    {
+        for (int i = 0; i < _parameters.Length; i++) _versionsAtForward[i] = _parameters[i].Version;
+        _tape = TapeState.Recorded;
     }
 
     /// <summary>
@@ -173,9 +183,8 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
                     LoadGradState(pGradHn, pGradCn, l * D + d, ld);
                     RunStepsBackward(ld);
                     StoreGradState(pGradH0, pGradC0, l * D + d, ld);
-                    _cell.AccumulateRecurrentGradients(ld, R);
-                    // Weight gradient and input gradient, each one GEMM over all R rows.
-                    Gemm.Multiply(true, false, ld.GH, inputWidth, R, 1f, ld.Gates.Pointer, ld.GH, x, inputWidth, 1f, ld.WeightIh.GradPointer, inputWidth);
+                    AccumulateWeightGradients(ld, x, R);
+                    // The input gradient: one GEMM over all R rows, summed over directions.
                     Gemm.Multiply(false, false, R, inputWidth, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, inputWidth, d == 0 ? 0f : 1f, dx, inputWidth);
                 }
                 if (l > 0 && Config.Dropout > 0)
@@ -184,6 +193,13 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
             }
             Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
         }
+    }
+
+    /// <summary>After a backward loop over R rows: every weight and bias gradient of ld, as GEMMs over all rows.</summary>
+    private void AccumulateWeightGradients(LayerDirection ld, float* x, int rows)
+    {
+        _cell.AccumulateRecurrentGradients(ld, rows);
+        Gemm.Multiply(true, false, ld.GH, ld.I, rows, 1f, ld.Gates.Pointer, ld.GH, x, ld.I, 1f, ld.WeightIh.GradPointer, ld.I);
     }
 
     /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
@@ -210,12 +226,15 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
         }
     }
 
-    private float* ApplyDropout(int l, float* y, long count)
+    /// <summary>Inverted dropout on rows [first, first + rows) of layer l's output; returns the dropped buffer.</summary>
+    private float* ApplyDropout(int l, long first, long rows, long capacityRows)
     {
-        float* mask = _dropoutMasks[l].Ensure(count);
-        float* dropped = _droppedOutputs[l].Ensure(count);
+        int width = Config.OutputSize;
+        float* y = _outputs[l].Pointer;
+        float* mask = _dropoutMasks[l].Ensure(capacityRows * width);
+        float* dropped = _droppedOutputs[l].Ensure(capacityRows * width);
         float p = Config.Dropout, keep = 1f / (1f - p);
-        for (long i = 0; i < count; i++)
+        for (long i = first * width, end = (first + rows) * width; i < end; i++)
         {
             mask[i] = _dropoutRandom.NextSingle() < p ? 0f : keep;
             dropped[i] = y[i] * mask[i];
@@ -353,16 +372,26 @@ public sealed unsafe class RecurrentStack : IParameterized, IDisposable
         }
     }
 
-    private void ValidateBackward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<float> gradHn,
-        ReadOnlySpan<float> gradCn, Span<float> gradH0, Span<float> gradC0)
+    /// <summary>A backward needs an unconsumed training forward of the same kind, with the weights it saw.</summary>
+    private void ValidateTape(bool stepped)
     {
         if (_tape == TapeState.None)
-            throw new InvalidOperationException("Backward needs a preceding Forward(..., training: true) on this stack");
+            throw new InvalidOperationException("Backward needs a preceding training forward on this stack (Forward(..., training: true) or BeginSteps(..., training: true))");
         if (_tape == TapeState.Consumed)
-            throw new InvalidOperationException("Backward was already called for the last training forward; run Forward(..., training: true) again");
+            throw new InvalidOperationException("Backward was already called for the last training forward; run the forward again");
+        if (stepped != _steppedTape)
+            throw new InvalidOperationException(stepped
+                ? "the last training forward was a whole-sequence Forward; use Backward"
+                : "the last training forward was stepped (BeginSteps); use BeginStepsBackward / BackwardStep / EndStepsBackward");
         for (int i = 0; i < _parameters.Length; i++)
             if (_parameters[i].Version != _versionsAtForward[i])
                 throw new InvalidOperationException($"parameter {_parameters[i].Name} changed after the training forward; run the forward again before Backward");
+    }
+
+    private void ValidateBackward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<float> gradHn,
+        ReadOnlySpan<float> gradCn, Span<float> gradH0, Span<float> gradC0)
+    {
+        ValidateTape(stepped: false);
         int T = _plan.SeqLength, N = _plan.BatchSize, S = Config.NumLayers * Config.Directions;
         Shapes.Require("gradOutput", gradOutput.Length, Config.BatchFirst ? [N, T, Config.OutputSize] : [T, N, Config.OutputSize], "as the forward's output");
         Shapes.Require("gradInput", gradInput.Length, Config.BatchFirst ? [N, T, Config.InputSize] : [T, N, Config.InputSize], "as the forward's input");
