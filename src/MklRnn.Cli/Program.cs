@@ -5,4 +5,7 @@ using MklRnn.Cli;
 var root = new RootCommand("MklRnn: recurrent networks (RNN, LSTM, GRU) on CPUs through Intel MKL.");
 foreach (Command verb in Verbs.All())
     root.Subcommands.Add(verb);
-return root.Parse(args).Invoke();
+ParseResult parse = root.Parse(args);
+int exitCode = parse.Invoke();
+// Usage errors (a missing argument, an unknown option) exit 2, never 1: 1 means "a check failed" (perf-compare, conformance).
+return parse.Errors.Count > 0 ? 2 : exitCode;

@@ -8,5 +8,6 @@ internal static class Verbs
     public static IEnumerable<Command> All()
     {
         yield return ConformanceVerb.Create();
+        yield return PerfCompareVerb.Create();
     }
 }
