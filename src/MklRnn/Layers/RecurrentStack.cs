@@ -118,11 +118,14 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 
         fixed (float* pInput = input, pOutput = output, pH0 = h0, pC0 = c0, pHN = hN, pCN = cN)
         {
-            float* x = _input.Ensure((long)R * Config.InputSize);
-            Gather(pInput, Config.InputSize, x);
+            // Inference on plain time-major batches reads the input and writes the last layer's output in
+            // place (the packed layout is then the caller's layout); otherwise rows are gathered and scattered.
+            bool inPlace = !training && !Config.BatchFirst && !_plan.HasLengths;
+            float* x = inPlace ? pInput : _input.Ensure((long)R * Config.InputSize);
+            if (!inPlace) Gather(pInput, Config.InputSize, x);
             for (int l = 0; l < L; l++)
             {
-                float* y = _outputs[l].Ensure((long)R * width);
+                float* y = inPlace && l == L - 1 ? pOutput : _outputs[l].Ensure((long)R * width);
                 for (int d = 0; d < D; d++)
                 {
                     LayerDirection ld = _cells[l * D + d];
@@ -138,7 +141,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 }
                 x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
-            Scatter(x, width, pOutput);
+            if (!inPlace) Scatter(x, width, pOutput);
         }
 
         if (training) RecordTape();
