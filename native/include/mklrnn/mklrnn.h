@@ -12,14 +12,19 @@
  *     Gate k of row r occupies columns [k*H, (k+1)*H) of a (n, G*H) block.
  *   - b_ih, b_hh: bias vectors (G*H) as in PyTorch. Never NULL.
  *   - "may alias" means the two pointers may be equal (element-wise in-place); any other overlap
- *     is not allowed.
+ *     is not allowed. Aliased pointers must have equal leading dimensions (else BAD_ARGUMENT).
+ *   - An optional matrix (y, dy) passed as NULL has its leading dimension ignored.
  *   - Backward functions OVERWRITE their gradient outputs unless a comment says "accumulates".
  *   - Returns MKLRNN_OK, or MKLRNN_BAD_ARGUMENT (nothing written) for a NULL required pointer,
  *     negative n, H < 1, a leading dimension smaller than its row, or an unknown enum value.
  *     No function aborts, prints or allocates.
  *
  * ABI: fixed-width types only, no structs; mklrnn_abi_version() must equal MKLRNN_ABI_VERSION
- * (checked by the managed loader at first use). */
+ * (checked by the managed loader at first use).
+ *
+ * Kernel choice: AVX2+FMA kernels when the CPU has both (decided once, at the first call), else
+ * portable scalar kernels. The environment variable MKLRNN_FORCE_SCALAR=1 (read at that first
+ * call) forces the scalar kernels. Results of the two paths agree to ~1e-6 relative, not bitwise. */
 #ifndef MKLRNN_H
 #define MKLRNN_H
 
@@ -188,7 +193,8 @@ MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H,
 
 /* ---------------------------------------------------------------- helpers --------------- */
 
-/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients). */
+/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients).
+ * k >= 1 (like H), ld_a >= k; out has k elements. */
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
 
 #ifdef __cplusplus

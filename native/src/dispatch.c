@@ -1,0 +1,202 @@
+/* dispatch.c -- the exported mklrnn_* functions: argument validation, then the kernel choice.
+ * Every argument is checked before any memory is touched (MKLRNN_BAD_ARGUMENT, nothing written);
+ * the AVX2+FMA kernels run when the CPU has both and MKLRNN_FORCE_SCALAR is not set to 1. */
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+
+/* ---------------------------------------------------------------- kernel choice --------- */
+
+/* 0 = not decided yet, 1 = scalar, 2 = AVX2. Racing first calls all compute the same answer. */
+static atomic_int g_path = 0;
+
+static int decide_path(void) {
+  const char* force = getenv("MKLRNN_FORCE_SCALAR");
+  if (force != NULL && strcmp(force, "1") == 0) return 1;
+#if MKLRNN_HAVE_AVX2_KERNELS
+  __builtin_cpu_init(); /* needed when called before constructors (e.g. from an ifunc) */
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
+#endif
+  return 1;
+}
+
+static int use_avx2(void) {
+  int p = atomic_load_explicit(&g_path, memory_order_relaxed);
+  if (p == 0) {
+    p = decide_path();
+    atomic_store_explicit(&g_path, p, memory_order_relaxed);
+  }
+  return p == 2;
+}
+
+#if MKLRNN_HAVE_AVX2_KERNELS
+#define DISPATCH(name, ...)                  \
+  do {                                       \
+    if (use_avx2())                          \
+      mklrnn_avx2_##name(__VA_ARGS__);       \
+    else                                     \
+      mklrnn_scalar_##name(__VA_ARGS__);     \
+    return MKLRNN_OK;                        \
+  } while (0)
+#else
+#define DISPATCH(name, ...)              \
+  do {                                   \
+    mklrnn_scalar_##name(__VA_ARGS__);   \
+    return MKLRNN_OK;                    \
+  } while (0)
+#endif
+
+/* ---------------------------------------------------------------- validation helpers ---- */
+
+/* Widths in int64: G * H may exceed int32 (then no int32 leading dimension can hold it). */
+static int bad_dims(int32_t n, int32_t H) { return n < 0 || H < 1; }
+
+/* A required matrix: non-NULL, leading dimension >= its row width. */
+static int bad_mat(const void* p, int32_t ld, int64_t width) { return p == NULL || (int64_t)ld < width; }
+
+/* An optional matrix (NULL allowed, then its leading dimension is ignored). */
+static int bad_opt(const void* p, int32_t ld, int64_t width) { return p != NULL && (int64_t)ld < width; }
+
+/* A permitted alias (same pointer) must use the same leading dimension to be element-wise. */
+static int bad_alias(const void* a, int32_t ld_a, const void* b, int32_t ld_b) { return a == b && ld_a != ld_b; }
+
+#define CHECK(cond)                                   \
+  do {                                                \
+    if (cond) return MKLRNN_BAD_ARGUMENT;             \
+  } while (0)
+
+/* ---------------------------------------------------------------- exported functions ---- */
+
+MKLRNN_API int32_t mklrnn_abi_version(void) { return MKLRNN_ABI_VERSION; }
+
+MKLRNN_API int32_t mklrnn_uses_avx2(void) { return use_avx2() ? 1 : 0; }
+
+MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,
+                                      const float* b_ih, const float* b_hh, float* h, int32_t ld_h,
+                                      float* y, int32_t ld_y) {
+  CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
+  DISPATCH(rnn_forward, act, n, H, g, ld_g, b_ih, b_hh, h, ld_h, y, ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H, const float* h, int32_t ld_h,
+                                       const float* dh, int32_t ld_dh, const float* dy, int32_t ld_dy,
+                                       float* dg, int32_t ld_dg) {
+  CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(h, ld_h, H) || bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
+  CHECK(bad_mat(dg, ld_dg, H) || bad_alias(dg, ld_dg, dh, ld_dh));
+  DISPATCH(rnn_backward, act, n, H, h, ld_h, dh, ld_dh, dy, ld_dy, dg, ld_dg);
+}
+
+MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g,
+                                       const float* b_ih, const float* b_hh, const float* peep,
+                                       const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,
+                                       float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
+  DISPATCH(lstm_forward, n, H, gates, ld_g, b_ih, b_hh, peep, c_prev, ld_cp, c, ld_c, h, ld_h, y, ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,
+                                        const float* peep, const float* c_prev, int32_t ld_cp,
+                                        const float* c, int32_t ld_c, const float* dh, int32_t ld_dh,
+                                        const float* dy, int32_t ld_dy, float* dc, int32_t ld_dc,
+                                        float* dgates, int32_t ld_dg, float* dpeep) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || (peep == NULL) != (dpeep == NULL));
+  CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H));
+  CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H) || bad_mat(dc, ld_dc, H));
+  CHECK(bad_mat(dgates, ld_dg, 4 * (int64_t)H) || bad_alias(dgates, ld_dg, gates, ld_g));
+  DISPATCH(lstm_backward, n, H, gates, ld_g, peep, c_prev, ld_cp, c, ld_c, dh, ld_dh, dy, ld_dy, dc,
+           ld_dc, dgates, ld_dg, dpeep);
+}
+
+MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,
+                                      int32_t ld_gh, const float* b_ih, const float* b_hh,
+                                      const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
+                                      float* y, int32_t ld_y) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
+  CHECK(b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
+  CHECK(bad_opt(y, ld_y, H));
+  DISPATCH(gru_forward, n, H, gx, ld_gx, gh, ld_gh, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
+                                       const float* gh, int32_t ld_gh, const float* h_prev,
+                                       int32_t ld_hp, const float* dh, int32_t ld_dh, const float* dy,
+                                       int32_t ld_dy, float* dgx, int32_t ld_dgx, float* dgh,
+                                       int32_t ld_dgh, float* dh_prev, int32_t ld_dhp) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
+  CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
+  CHECK(bad_mat(dgh, ld_dgh, 3 * (int64_t)H) || bad_alias(dgh, ld_dgh, gh, ld_gh));
+  CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
+  DISPATCH(gru_backward, n, H, gx, ld_gx, gh, ld_gh, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
+           dgh, ld_dgh, dh_prev, ld_dhp);
+}
+
+MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H, float* gx, int32_t ld_gx,
+                                             const float* ghrz, int32_t ld_ghrz, const float* b_ih,
+                                             const float* b_hh, const float* h_prev, int32_t ld_hp,
+                                             float* rh, int32_t ld_rh) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(ghrz, ld_ghrz, 2 * (int64_t)H));
+  CHECK(b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(rh, ld_rh, H));
+  DISPATCH(gru0_forward_gates, n, H, gx, ld_gx, ghrz, ld_ghrz, b_ih, b_hh, h_prev, ld_hp, rh, ld_rh);
+}
+
+MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H, float* gx, int32_t ld_gx,
+                                             const float* ghn, int32_t ld_ghn, const float* b_ih,
+                                             const float* b_hh, const float* h_prev, int32_t ld_hp,
+                                             float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(ghn, ld_ghn, H));
+  CHECK(b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
+  CHECK(bad_opt(y, ld_y, H));
+  DISPATCH(gru0_forward_state, n, H, gx, ld_gx, ghn, ld_ghn, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
+                                              const float* h_prev, int32_t ld_hp, const float* dh,
+                                              int32_t ld_dh, const float* dy, int32_t ld_dy,
+                                              float* dgx, int32_t ld_dgx, float* dh_prev,
+                                              int32_t ld_dhp) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(h_prev, ld_hp, H));
+  CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
+  CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
+  CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
+  DISPATCH(gru0_backward_state, n, H, gx, ld_gx, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
+           dh_prev, ld_dhp);
+}
+
+MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
+                                              const float* h_prev, int32_t ld_hp, const float* drh,
+                                              int32_t ld_drh, float* dgx, int32_t ld_dgx,
+                                              float* dh_prev, int32_t ld_dhp) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(h_prev, ld_hp, H) || bad_mat(drh, ld_drh, H));
+  CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
+  CHECK(bad_mat(dh_prev, ld_dhp, H));
+  DISPATCH(gru0_backward_gates, n, H, gx, ld_gx, h_prev, ld_hp, drh, ld_drh, dgx, ld_dgx, dh_prev,
+           ld_dhp);
+}
+
+MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {
+  CHECK(bad_dims(n, k)); /* k plays the role of H: at least one column */
+  CHECK(bad_mat(a, ld_a, k) || out == NULL);
+  DISPATCH(sum_rows, n, k, a, ld_a, out);
+}

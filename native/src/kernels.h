@@ -1,0 +1,75 @@
+/* kernels.h -- internal (hidden) kernel entry points behind the exported mklrnn_* functions.
+ * Each public function has a scalar version (reference, portable fallback) and, on x86, an
+ * AVX2+FMA version with the same signature; they take validated arguments and return nothing. */
+#ifndef MKLRNN_KERNELS_H
+#define MKLRNN_KERNELS_H
+
+#include <stdint.h>
+
+#include "mklrnn/mklrnn.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MKLRNN_HAVE_AVX2_KERNELS 0 /* TEMP: AVX2 kernels not written yet */
+#else
+#define MKLRNN_HAVE_AVX2_KERNELS 0
+#endif
+
+/* Declares one kernel family (scalar_ or avx2_) with the public signatures minus the status. */
+#define MKLRNN_DECLARE_KERNELS(P)                                                                  \
+  void mklrnn_##P##_rnn_forward(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,   \
+                                const float* b_ih, const float* b_hh, float* h, int32_t ld_h,      \
+                                float* y, int32_t ld_y);                                           \
+  void mklrnn_##P##_rnn_backward(int32_t act, int32_t n, int32_t H, const float* h, int32_t ld_h,  \
+                                 const float* dh, int32_t ld_dh, const float* dy, int32_t ld_dy,   \
+                                 float* dg, int32_t ld_dg);                                        \
+  void mklrnn_##P##_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g,                 \
+                                 const float* b_ih, const float* b_hh, const float* peep,          \
+                                 const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,       \
+                                 float* h, int32_t ld_h, float* y, int32_t ld_y);                  \
+  void mklrnn_##P##_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,          \
+                                  const float* peep, const float* c_prev, int32_t ld_cp,           \
+                                  const float* c, int32_t ld_c, const float* dh, int32_t ld_dh,    \
+                                  const float* dy, int32_t ld_dy, float* dc, int32_t ld_dc,        \
+                                  float* dgates, int32_t ld_dg, float* dpeep);                     \
+  void mklrnn_##P##_gru_forward(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,         \
+                                int32_t ld_gh, const float* b_ih, const float* b_hh,               \
+                                const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,        \
+                                float* y, int32_t ld_y);                                           \
+  void mklrnn_##P##_gru_backward(int32_t n, int32_t H, const float* gx, int32_t ld_gx,             \
+                                 const float* gh, int32_t ld_gh, const float* h_prev,              \
+                                 int32_t ld_hp, const float* dh, int32_t ld_dh, const float* dy,   \
+                                 int32_t ld_dy, float* dgx, int32_t ld_dgx, float* dgh,            \
+                                 int32_t ld_dgh, float* dh_prev, int32_t ld_dhp);                  \
+  void mklrnn_##P##_gru0_forward_gates(int32_t n, int32_t H, float* gx, int32_t ld_gx,             \
+                                       const float* ghrz, int32_t ld_ghrz, const float* b_ih,      \
+                                       const float* b_hh, const float* h_prev, int32_t ld_hp,      \
+                                       float* rh, int32_t ld_rh);                                  \
+  void mklrnn_##P##_gru0_forward_state(int32_t n, int32_t H, float* gx, int32_t ld_gx,             \
+                                       const float* ghn, int32_t ld_ghn, const float* b_ih,        \
+                                       const float* b_hh, const float* h_prev, int32_t ld_hp,      \
+                                       float* h, int32_t ld_h, float* y, int32_t ld_y);            \
+  void mklrnn_##P##_gru0_backward_state(int32_t n, int32_t H, const float* gx, int32_t ld_gx,      \
+                                        const float* h_prev, int32_t ld_hp, const float* dh,       \
+                                        int32_t ld_dh, const float* dy, int32_t ld_dy, float* dgx, \
+                                        int32_t ld_dgx, float* dh_prev, int32_t ld_dhp);           \
+  void mklrnn_##P##_gru0_backward_gates(int32_t n, int32_t H, const float* gx, int32_t ld_gx,      \
+                                        const float* h_prev, int32_t ld_hp, const float* drh,      \
+                                        int32_t ld_drh, float* dgx, int32_t ld_dgx,                \
+                                        float* dh_prev, int32_t ld_dhp);                           \
+  void mklrnn_##P##_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
+
+MKLRNN_DECLARE_KERNELS(scalar)
+
+#if MKLRNN_HAVE_AVX2_KERNELS
+MKLRNN_DECLARE_KERNELS(avx2)
+
+/* Element-wise vector math over arrays, for the tests only (y may alias x). */
+void mklrnn_avx2_vexp(int32_t n, const float* x, float* y);
+void mklrnn_avx2_vsigmoid(int32_t n, const float* x, float* y);
+void mklrnn_avx2_vtanh(int32_t n, const float* x, float* y);
+#endif
+
+/* The scalar non-linearities the scalar kernels use (libm based). */
+float mklrnn_scalar_sigmoid(float x);
+
+#endif /* MKLRNN_KERNELS_H */
