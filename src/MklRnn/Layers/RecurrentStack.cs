@@ -28,6 +28,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Workspace[] _droppedOutputs;           // per layer but the last (R, D*Hout): output * mask
     private readonly int[] _versionsAtForward;
     private Random _dropoutRandom;
+    private readonly Action<int> _forwardDirection;
+    private readonly Action<int> _backwardDirection;
+    private readonly Action _forwardReverse;
+    private readonly Action _backwardReverse;
+    private SideThread? _side;
+    private CallState _call;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
     private StepsState _steps;
@@ -57,8 +63,18 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         _dropoutMasks = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_mask_l{l}")).ToArray();
         _droppedOutputs = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_out_l{l}")).ToArray();
         _dropoutRandom = new Random(seed);
+        _forwardDirection = ForwardDirection;
+        _backwardDirection = BackwardDirection;
+        _forwardReverse = () => ForwardDirection(1);
+        _backwardReverse = () => BackwardDirection(1);
         ResetParameters(seed);
     }
+
+    /// <summary>
+    /// Bidirectional layers run their two directions concurrently, each on its own core with
+    /// single-threaded MKL (default: on when the machine has two or more cores).
+    /// </summary>
+    public bool ParallelDirections { get; set; } = Environment.ProcessorCount >= 2;
 
     public RnnConfig Config { get; }
 
@@ -126,19 +142,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             for (int l = 0; l < L; l++)
             {
                 float* y = inPlace && l == L - 1 ? pOutput : _outputs[l].Ensure((long)R * width);
-                for (int d = 0; d < D; d++)
-                {
-                    LayerDirection ld = _cells[l * D + d];
-                    ld.Reserve(_plan, training);
-                    ld.PackWeights(N);
-                    ld.Y = y;
-                    ld.LdY = width;
-                    // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
-                    Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
-                    LoadState(pH0, pC0, l * D + d, ld);
-                    RunSteps(ld, training);
-                    StoreState(pHN, pCN, l * D + d, ld);
-                }
+                _call = new CallState { Layer = l, X = x, Y = y, H0 = pH0, C0 = pC0, HN = pHN, CN = pCN, Training = training };
+                RunDirections(_forwardDirection);
                 x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
             if (!inPlace) Scatter(x, width, pOutput);
@@ -179,15 +184,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 float* x = l == 0 ? _input.Pointer : LayerInput(l);
                 // The gradient w.r.t. this layer's input: the layer below's output gradient, or the input's.
                 float* dx = l == 0 ? _inputGrad.Ensure((long)R * inputWidth) : _outputGrads[l - 1].Ensure((long)R * inputWidth);
+                _call = new CallState { Layer = l, X = x, DY = dy, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
+                RunDirections(_backwardDirection);
+                // The input gradient: one GEMM per direction over all R rows, summed over directions.
                 for (int d = 0; d < D; d++)
                 {
                     LayerDirection ld = _cells[l * D + d];
-                    ld.DY = dy;
-                    LoadGradState(pGradHn, pGradCn, l * D + d, ld);
-                    RunStepsBackward(ld);
-                    StoreGradState(pGradH0, pGradC0, l * D + d, ld);
-                    AccumulateWeightGradients(ld, x, R);
-                    // The input gradient: one GEMM over all R rows, summed over directions.
                     Gemm.Multiply(false, false, R, inputWidth, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, inputWidth, d == 0 ? 0f : 1f, dx, inputWidth);
                 }
                 if (l > 0 && Config.Dropout > 0)
@@ -196,6 +198,79 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             }
             Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
         }
+    }
+
+    /// <summary>
+    /// Runs a per-direction job for directions 0 (this thread) and 1 (the side thread, concurrently) of the
+    /// layer in <see cref="_call"/>. Each side runs MKL single-threaded meanwhile, so the two cores are
+    /// shared out by direction instead of by GEMM.
+    /// </summary>
+    private void RunDirections(Action<int> job)
+    {
+        if (Config.Directions == 1 || !ParallelDirections)
+        {
+            for (int d = 0; d < Config.Directions; d++) job(d);
+            return;
+        }
+        _side ??= new SideThread("MklRnn reverse direction");
+        int previous = Mkl.SetNumThreadsLocal(1);
+        try
+        {
+            _side.Start(job == _forwardDirection ? _forwardReverse : _backwardReverse);
+            try
+            {
+                job(0);
+            }
+            finally
+            {
+                _side.Wait();
+            }
+        }
+        finally
+        {
+            Mkl.SetNumThreadsLocal(previous);
+        }
+    }
+
+    /// <summary>Forward of one direction of layer _call.Layer: input projection GEMM, the step loop, final state.</summary>
+    private void ForwardDirection(int d)
+    {
+        CallState call = _call;
+        int D = Config.Directions, R = _plan.TotalRows;
+        LayerDirection ld = _cells[call.Layer * D + d];
+        ld.Reserve(_plan, call.Training);
+        ld.PackWeights(_plan.BatchSize);
+        ld.Y = call.Y;
+        ld.LdY = Config.OutputSize;
+        // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
+        Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
+        LoadState(call.H0, call.C0, call.Layer * D + d, ld);
+        RunSteps(ld, call.Training);
+        StoreState(call.HN, call.CN, call.Layer * D + d, ld);
+    }
+
+    /// <summary>Backward of one direction of layer _call.Layer: the step loop, then its weight gradients.</summary>
+    private void BackwardDirection(int d)
+    {
+        CallState call = _call;
+        int D = Config.Directions;
+        LayerDirection ld = _cells[call.Layer * D + d];
+        ld.DY = call.DY;
+        LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
+        RunStepsBackward(ld);
+        StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
+        AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
+    }
+
+    /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
+    private struct CallState
+    {
+        public int Layer;
+        public bool Training;
+        public float* X;   // layer input (R, I)
+        public float* Y;   // forward: layer output (R, D*Hout)
+        public float* DY;  // backward: gradient w.r.t. the layer output
+        public float* H0, C0, HN, CN; // forward: initial / final states; backward: gradH0, gradC0, gradHn, gradCn
     }
 
     /// <summary>After a backward loop over R rows: every weight and bias gradient of ld, as GEMMs over all rows.</summary>
@@ -415,6 +490,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _side?.Dispose();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
