@@ -30,7 +30,7 @@ internal sealed unsafe class GruCell : Cell
         float* dh = d.DhState.Pointer;
         Status.ThrowIfFailed(NativeShim.GruBackward(n, H, gx, G3, gh, G3, d.HPrev.Pointer + (long)o * H, H,
             dh, H, OutputGradRows(d, o), d.LdY, gx, G3, gh, G3, dh, H), "mklrnn_gru_backward");
-        Gemm.Multiply(false, false, n, H, G3, 1f, gh, G3, d.WeightHh.DataPointer, H, 1f, dh, H);
+        d.HhBackward.Multiply(n, gh, G3, 1f, dh, H); // dh_{t-1} += dGh W_hh
     }
 
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)

@@ -61,11 +61,11 @@ internal sealed unsafe class LstmCell : Cell
             float* dhp = d.DhP.Pointer + (long)o * P;
             Rows.Add(dh, P, dy, d.LdY, dhp, P, n, P);
             float* dm = d.Scratch.Pointer;
-            Gemm.Multiply(false, false, n, H, P, 1f, dhp, P, d.WeightHr.DataPointer, H, 0f, dm, H);
+            d.HrBackward.Multiply(n, dhp, P, 0f, dm, H); // dm = dh W_hr
             Status.ThrowIfFailed(NativeShim.LstmBackward(n, H, gates, GH, peep, cPrev, H, c, H, dm, H, null, 0,
                 d.DcState.Pointer, H, gates, GH, dpeep), "mklrnn_lstm_backward");
         }
-        Gemm.Multiply(false, false, n, P, GH, 1f, gates, GH, d.WeightHh.DataPointer, P, 0f, dh, P);
+        d.HhBackward.Multiply(n, gates, GH, 0f, dh, P); // dh_{t-1} = dG W_hh
     }
 
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)

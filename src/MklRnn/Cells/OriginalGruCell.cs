@@ -34,13 +34,12 @@ internal sealed unsafe class OriginalGruCell : Cell
         float* hPrev = d.HPrev.Pointer + (long)o * H;
         float* dh = d.DhState.Pointer;
         float* drh = d.Scratch.Pointer;
-        float* wHh = d.WeightHh.DataPointer;
         Status.ThrowIfFailed(NativeShim.Gru0BackwardState(n, H, gx, G3, hPrev, H, dh, H, OutputGradRows(d, o), d.LdY,
             gx, G3, dh, H), "mklrnn_gru0_backward_state");
-        Gemm.Multiply(false, false, n, H, H, 1f, gx + 2 * H, G3, wHh + 2L * H * H, H, 0f, drh, H); // d(r*h) = dn W_hn
+        d.HnBackward.Multiply(n, gx + 2 * H, G3, 0f, drh, H); // d(r*h) = dn W_hn
         Status.ThrowIfFailed(NativeShim.Gru0BackwardGates(n, H, gx, G3, hPrev, H, drh, H, gx, G3, dh, H),
             "mklrnn_gru0_backward_gates");
-        Gemm.Multiply(false, false, n, H, 2 * H, 1f, gx, G3, wHh, H, 1f, dh, H); // + [dr, dz] W_hrz
+        d.HhBackward.Multiply(n, gx, G3, 1f, dh, H); // + [dr, dz] W_hrz
     }
 
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)

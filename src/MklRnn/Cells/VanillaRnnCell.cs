@@ -26,7 +26,7 @@ internal sealed unsafe class VanillaRnnCell(int activation) : Cell
         // h_t is the layer output of this row, which training keeps.
         Status.ThrowIfFailed(NativeShim.RnnBackward(activation, n, H, OutputRows(d, o), d.LdY, dh, H,
             OutputGradRows(d, o), d.LdY, g, H), "mklrnn_rnn_backward");
-        Gemm.Multiply(false, false, n, H, H, 1f, g, H, d.WeightHh.DataPointer, H, 0f, dh, H);
+        d.HhBackward.Multiply(n, g, H, 0f, dh, H); // dh_{t-1} = dG W_hh
     }
 
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)

@@ -5,7 +5,7 @@ namespace MklRnn.Core;
 /// <summary>
 /// Row-major single-precision GEMM through MKL: C (m, n) = alpha * op(A) * op(B) + beta * C.
 /// The pointer overloads are the engine's hot path: their callers size every buffer from one
-/// <see cref="RnnPlan"/>, and the leading dimensions are checked here (MKL would only call xerbla).
+/// SequencePlan, and the leading dimensions are checked here (MKL would only call xerbla).
 /// The span overload checks lengths too, for callers outside the engine.
 /// </summary>
 internal static unsafe class Gemm

@@ -4,19 +4,19 @@ using MklRnn.Interop;
 namespace MklRnn.Core;
 
 /// <summary>
-/// A weight matrix W (rows, cols), row-major as PyTorch stores it, packed once by MKL as the B
-/// operand of C = A * W^T (cblas_sgemm_pack), then reused by every time step (cblas_sgemm_compute)
-/// until the weights change. The packed form is tied to the largest A row count it was sized for.
+/// A weight matrix W (rows, cols), row-major as PyTorch stores it, packed once by MKL as the B operand
+/// of C = A * W^T (forward: transposed) or C = A * W (backward), then reused by every time step
+/// (cblas_sgemm_compute) until the weights change. Sized for A operands of up to MaxM rows.
 /// </summary>
 internal sealed unsafe class PackedWeights : IDisposable
 {
     private void* _packed;
     private nuint _bytes;
 
-    /// <summary>Output width n of C = A W^T (= W's rows).</summary>
+    /// <summary>Output width n of C (W's rows when transposed, else its columns).</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Inner size k (= W's columns, A's columns).</summary>
+    /// <summary>Inner size k (A's columns).</summary>
     public int Cols { get; private set; }
 
     /// <summary>The Parameter version the packed copy was made from (-1: never packed).</summary>
@@ -24,25 +24,32 @@ internal sealed unsafe class PackedWeights : IDisposable
 
     public int MaxM { get; private set; }
 
-    /// <summary>Packs W (rows, cols) with leading dimension ld, for A operands of up to maxM rows.</summary>
-    public void Pack(float* w, int rows, int cols, int ld, int maxM, int sourceVersion)
+    /// <summary>
+    /// Packs W (wRows, wCols) with leading dimension ld, for A operands of up to maxM rows:
+    /// transposed = true for C = A W^T (output width wRows), false for C = A W (output width wCols).
+    /// </summary>
+    public void Pack(float* w, int wRows, int wCols, int ld, bool transposed, int maxM, int sourceVersion)
     {
         maxM = Math.Max(maxM, 1);
-        nuint bytes = Mkl.PackGetSize(Mkl.BMatrix, maxM, rows, cols);
+        int n = transposed ? wRows : wCols, k = transposed ? wCols : wRows;
+        nuint bytes = Mkl.PackGetSize(Mkl.BMatrix, maxM, n, k);
         if (bytes > _bytes)
         {
             Free();
             _packed = NativeMemory.AlignedAlloc(bytes, 64);
             _bytes = bytes;
         }
-        Mkl.Pack(Mkl.BMatrix, Mkl.Trans, maxM, rows, cols, 1f, w, ld, (float*)_packed);
-        Rows = rows;
-        Cols = cols;
+        Mkl.Pack(Mkl.BMatrix, transposed ? Mkl.Trans : Mkl.NoTrans, maxM, n, k, 1f, w, ld, (float*)_packed);
+        Rows = n;
+        Cols = k;
         MaxM = maxM;
         SourceVersion = sourceVersion;
     }
 
-    /// <summary>C (m, Rows) = A (m, Cols) * W^T + beta * C.</summary>
+    /// <summary>True when the packed copy is of this version and large enough for maxM rows.</summary>
+    public bool IsCurrent(int sourceVersion, int maxM) => SourceVersion == sourceVersion && MaxM >= maxM;
+
+    /// <summary>C (m, Rows) = A (m, Cols) * op(W) + beta * C.</summary>
     public void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
     {
         if (m == 0) return;

@@ -58,12 +58,18 @@ internal sealed unsafe class LayerDirection : IDisposable
     }
 
     // Packed GEMM operands, rebuilt when the parameter version moves.
-    /// <summary>W_hh as B of h W_hh^T (forward); for the original GRU, rows [0, 2H) only.</summary>
+    /// <summary>W_hh as B of h W_hh^T (forward); for the original GRU, rows [0, 2H) only (W_hrz).</summary>
     public readonly PackedWeights HhForward = new();
     /// <summary>Original GRU: rows [2H, 3H) of W_hh (W_hn), as B of (r*h) W_hn^T.</summary>
     public readonly PackedWeights HnForward = new();
     /// <summary>LSTM projection: W_hr as B of m W_hr^T.</summary>
     public readonly PackedWeights HrForward = new();
+    /// <summary>Backward: W_hh as B of dG W_hh (original GRU: W_hrz).</summary>
+    public readonly PackedWeights HhBackward = new();
+    /// <summary>Backward, original GRU: W_hn as B of dn W_hn.</summary>
+    public readonly PackedWeights HnBackward = new();
+    /// <summary>Backward, LSTM projection: W_hr as B of dh W_hr.</summary>
+    public readonly PackedWeights HrBackward = new();
 
     // Work buffers. Shapes with R = plan.TotalRows; "train" = kept only in training mode.
     public readonly Workspace Gates = new("gates");     // (R, G*H): x W_ih^T, then activations, then (backward) their gradients
@@ -119,26 +125,31 @@ internal sealed unsafe class LayerDirection : IDisposable
         }
     }
 
-    /// <summary>Repacks the recurrent weights if they changed since the last pack (or if maxRows grew).</summary>
-    public void PackWeights(int maxRows)
+    /// <summary>Repacks the recurrent weights that changed since their last pack (forward, and backward in training).</summary>
+    public void PackWeights(int maxRows, bool training)
     {
+        bool original = Config.Cell == CellKind.Gru && !Config.LinearBeforeReset;
+        float* w = WeightHh.DataPointer;
         int version = WeightHh.Version;
-        if (HhForward.SourceVersion != version || HhForward.MaxM < maxRows)
+        int rz = original ? 2 * H : GH; // rows of W_hh used by the first recurrent GEMM
+        Repack(HhForward, w, rz, Hout, transposed: true);
+        if (original) Repack(HnForward, w + 2L * H * Hout, H, Hout, transposed: true);
+        if (training)
         {
-            bool original = Config.Cell == CellKind.Gru && !Config.LinearBeforeReset;
-            float* w = WeightHh.DataPointer;
-            if (original)
-            {
-                HhForward.Pack(w, 2 * H, Hout, Hout, maxRows, version);
-                HnForward.Pack(w + 2 * H * Hout, H, Hout, Hout, maxRows, version);
-            }
-            else
-            {
-                HhForward.Pack(w, GH, Hout, Hout, maxRows, version);
-            }
+            Repack(HhBackward, w, rz, Hout, transposed: false);
+            if (original) Repack(HnBackward, w + 2L * H * Hout, H, Hout, transposed: false);
         }
-        if (WeightHr != null && (HrForward.SourceVersion != WeightHr.Version || HrForward.MaxM < maxRows))
-            HrForward.Pack(WeightHr.DataPointer, Hout, H, H, maxRows, WeightHr.Version);
+        if (WeightHr != null)
+        {
+            version = WeightHr.Version;
+            Repack(HrForward, WeightHr.DataPointer, Hout, H, transposed: true);
+            if (training) Repack(HrBackward, WeightHr.DataPointer, Hout, H, transposed: false);
+        }
+
+        void Repack(PackedWeights packed, float* source, int rows, int cols, bool transposed)
+        {
+            if (!packed.IsCurrent(version, maxRows)) packed.Pack(source, rows, cols, cols, transposed, maxRows, version);
+        }
     }
 
     public void Dispose()
@@ -147,6 +158,9 @@ internal sealed unsafe class LayerDirection : IDisposable
         HhForward.Dispose();
         HnForward.Dispose();
         HrForward.Dispose();
+        HhBackward.Dispose();
+        HnBackward.Dispose();
+        HrBackward.Dispose();
         foreach (Workspace w in new[] { Gates, Gh, Ghn, HPrev, CPrev, C, M, Rh, HState, CState, DhState, DcState, DhP, Scratch })
             w.Dispose();
     }

@@ -45,7 +45,7 @@ public sealed unsafe partial class RecurrentStack
             {
                 LayerDirection ld = _cells[l];
                 ld.Reserve(_plan, training);
-                ld.PackWeights(batchSize);
+                ld.PackWeights(batchSize, training);
                 ld.Y = _outputs[l].Ensure(rows * Config.OutputSize);
                 ld.LdY = Config.OutputSize;
                 LoadState(pH0, pC0, l, ld);

@@ -239,7 +239,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         int D = Config.Directions, R = _plan.TotalRows;
         LayerDirection ld = _cells[call.Layer * D + d];
         ld.Reserve(_plan, call.Training);
-        ld.PackWeights(_plan.BatchSize);
+        ld.PackWeights(_plan.BatchSize, call.Training);
         ld.Y = call.Y;
         ld.LdY = Config.OutputSize;
         // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
