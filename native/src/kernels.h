@@ -9,7 +9,7 @@
 #include "mklrnn/mklrnn.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#define MKLRNN_HAVE_AVX2_KERNELS 0 /* TEMP: AVX2 kernels not written yet */
+#define MKLRNN_HAVE_AVX2_KERNELS 1
 #else
 #define MKLRNN_HAVE_AVX2_KERNELS 0
 #endif
