@@ -22,6 +22,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly SequencePlan _plan = new();
     private readonly Workspace _input = new("input");       // (R, I) gathered input (layer 0)
     private readonly Workspace _inputGrad = new("dinput");  // (R, I) gradient w.r.t. the gathered input
+    private readonly Workspace _inputGradReverse = new("dinput_reverse"); // (R, I) the reverse direction's share
     private readonly Workspace[] _outputs;                  // per layer (R, D*Hout)
     private readonly Workspace[] _outputGrads;              // per layer (R, D*Hout)
     private readonly Workspace[] _dropoutMasks;             // per layer but the last (R, D*Hout): 0 or 1/(1-p)
@@ -184,14 +185,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 float* x = l == 0 ? _input.Pointer : LayerInput(l);
                 // The gradient w.r.t. this layer's input: the layer below's output gradient, or the input's.
                 float* dx = l == 0 ? _inputGrad.Ensure((long)R * inputWidth) : _outputGrads[l - 1].Ensure((long)R * inputWidth);
-                _call = new CallState { Layer = l, X = x, DY = dy, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
+                // Each direction writes its share of the input gradient (the reverse one to its own buffer,
+                // as it may run concurrently), then the shares are summed.
+                float* dxReverse = D == 2 ? _inputGradReverse.Ensure((long)R * inputWidth) : null;
+                _call = new CallState { Layer = l, X = x, DY = dy, DX = dx, DXReverse = dxReverse, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
                 RunDirections(_backwardDirection);
-                // The input gradient: one GEMM per direction over all R rows, summed over directions.
-                for (int d = 0; d < D; d++)
-                {
-                    LayerDirection ld = _cells[l * D + d];
-                    Gemm.Multiply(false, false, R, inputWidth, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, inputWidth, d == 0 ? 0f : 1f, dx, inputWidth);
-                }
+                if (D == 2) Rows.Add(dx, inputWidth, dxReverse, inputWidth, dx, inputWidth, R, inputWidth);
                 if (l > 0 && Config.Dropout > 0)
                     MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
                 dy = dx;
@@ -260,6 +259,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         RunStepsBackward(ld);
         StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
+        // This direction's share of the input gradient: one GEMM over all R rows.
+        Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f,
+            d == 0 ? call.DX : call.DXReverse, ld.I);
     }
 
     /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
@@ -270,6 +272,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         public float* X;   // layer input (R, I)
         public float* Y;   // forward: layer output (R, D*Hout)
         public float* DY;  // backward: gradient w.r.t. the layer output
+        public float* DX, DXReverse; // backward: each direction's share of the gradient w.r.t. the layer input
         public float* H0, C0, HN, CN; // forward: initial / final states; backward: gradH0, gradC0, gradHn, gradCn
     }
 
@@ -494,6 +497,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
+        _inputGradReverse.Dispose();
         foreach (var w in _outputs.Concat(_outputGrads).Concat(_dropoutMasks).Concat(_droppedOutputs)) w.Dispose();
     }
 }
