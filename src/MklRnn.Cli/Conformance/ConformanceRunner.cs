@@ -24,6 +24,8 @@ public static class ConformanceRunner
             switch (kind)
             {
                 case "rnn": RnnCase.Run(file, meta, check, forwardOnly); break;
+                case "head": HeadCase.Run(file, meta, check); break;
+                case "clip": ClipCase.Run(file, meta, check); break;
                 default: return new CaseResult(name, kind, false, double.NaN, 0, $"kind '{kind}' is not supported");
             }
             return new CaseResult(name, kind, check.Passed, check.MaxAbsError, check.Checked, check.Summary);

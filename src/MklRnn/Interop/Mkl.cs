@@ -19,7 +19,7 @@ internal static unsafe partial class Mkl
     public static void Sgemm(int transA, int transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         cblas_sgemm(RowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
@@ -27,58 +27,58 @@ internal static unsafe partial class Mkl
         float* a, int lda, int strideA, float* b, int ldb, int strideB, float beta,
         float* c, int ldc, int strideC, int batch)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         cblas_sgemm_batch_strided(RowMajor, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
             beta, c, ldc, strideC, batch);
     }
 
     public static nuint PackGetSize(int identifier, int m, int n, int k)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         return cblas_sgemm_pack_get_size(identifier, m, n, k);
     }
 
     public static void Pack(int identifier, int trans, int m, int n, int k, float alpha, float* src, int ld, float* dest)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         cblas_sgemm_pack(RowMajor, identifier, trans, m, n, k, alpha, src, ld, dest);
     }
 
     public static void Compute(int transA, int transB, int m, int n, int k, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         cblas_sgemm_compute(RowMajor, transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
     }
 
     public static void SetNumThreads(int threads)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         MKL_Set_Num_Threads(threads);
     }
 
     /// <summary>Sets MKL's thread count for the calling thread only; returns the previous local value.</summary>
     public static int SetNumThreadsLocal(int threads)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         return MKL_Set_Num_Threads_Local(threads);
     }
 
     public static int GetMaxThreads()
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         return MKL_Get_Max_Threads();
     }
 
     public static void SetDynamic(bool enabled)
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         MKL_Set_Dynamic(enabled ? 1 : 0);
     }
 
     public static string GetVersionString()
     {
-        NativeLoader.EnsureLoaded();
+        NativeLoader.EnsureMklLoaded();
         byte* buffer = stackalloc byte[256];
         MKL_Get_Version_String(buffer, 256);
         return Marshal.PtrToStringUTF8((nint)buffer)?.Trim() ?? "";

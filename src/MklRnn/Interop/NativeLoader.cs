@@ -16,9 +16,11 @@ public static unsafe partial class NativeLoader
     private static readonly object s_gate = new();
     private static readonly StringBuilder s_trace = new();
     private static volatile bool s_loaded;
+    private static volatile bool s_mklLoaded;
     private static nint s_mkl;
     private static nint s_shim;
     private static Exception? s_failure;
+    private static Exception? s_mklFailure;
 
     /// <summary>The path MKL was loaded from (after <see cref="EnsureLoaded"/>).</summary>
     public static string MklPath { get; private set; } = "";
@@ -44,6 +46,36 @@ public static unsafe partial class NativeLoader
         LoadOnce();
     }
 
+    /// <summary>
+    /// Loads MKL only (and the Intel-CPU override before it), not the shim: enough for code that needs
+    /// nothing but BLAS (the <see cref="Mkl"/> wrappers, the training heads and optimizers).
+    /// </summary>
+    internal static void EnsureMklLoaded()
+    {
+        if (s_mklLoaded) return;
+        LoadMklOnce();
+    }
+
+    private static void LoadMklOnce()
+    {
+        lock (s_gate)
+        {
+            if (s_mklLoaded) return;
+            if (s_mklFailure != null) throw s_mklFailure;
+            try
+            {
+                MaybeLoadIntelCpuOverride();
+                s_mkl = LoadMkl();
+                s_mklLoaded = true;
+            }
+            catch (MklRnnNativeException e)
+            {
+                s_mklFailure = e;
+                throw;
+            }
+        }
+    }
+
     private static void LoadOnce()
     {
         lock (s_gate)
@@ -52,8 +84,7 @@ public static unsafe partial class NativeLoader
             if (s_failure != null) throw s_failure;
             try
             {
-                MaybeLoadIntelCpuOverride();
-                s_mkl = LoadMkl();
+                LoadMklOnce();
                 s_shim = LoadShim();
                 int abi = NativeShim.AbiVersionOfLibrary();
                 if (abi != NativeShim.AbiVersion)
