@@ -21,6 +21,6 @@ internal static class LibraryNames
     /// <summary>Environment variable: full path of libmklrnn_native.so to use.</summary>
     public const string ShimPathVariable = "MKLRNN_NATIVE_PATH";
 
-    /// <summary>Environment variable: 0 turns the MKL Intel-CPU override off on non-Intel CPUs.</summary>
+    /// <summary>Environment variable: 0 turns the MKL Intel-CPU override off on non-Intel CPUs; 1 forces it on (testing).</summary>
     public const string IntelCpuVariable = "MKLRNN_MKL_INTEL_CPU";
 }

@@ -208,7 +208,10 @@ public static unsafe partial class NativeLoader
             return;
         }
         string vendor = CpuVendor();
-        if (vendor == "GenuineIntel")
+        // "1" forces the override on any AVX2 CPU: on an Intel CPU it changes nothing MKL does (the
+        // check already says Intel), which makes the loading mechanism itself testable there.
+        bool forced = setting == "1";
+        if (vendor == "GenuineIntel" && !forced)
         {
             IntelCpuOverrideReason = "off (Intel CPU: MKL already takes its Intel paths)";
             return;
@@ -225,7 +228,9 @@ public static unsafe partial class NativeLoader
             if (handle != 0)
             {
                 IntelCpuOverrideActive = true;
-                IntelCpuOverrideReason = $"on ({vendor} CPU with AVX2/FMA; {LibraryNames.IntelCpuVariable}=0 turns it off)";
+                IntelCpuOverrideReason = forced
+                    ? $"on (forced by {LibraryNames.IntelCpuVariable}=1; {vendor} CPU)"
+                    : $"on ({vendor} CPU with AVX2/FMA; {LibraryNames.IntelCpuVariable}=0 turns it off)";
                 return;
             }
         }
