@@ -200,3 +200,68 @@ MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t
   CHECK(bad_mat(a, ld_a, k) || out == NULL);
   DISPATCH(sum_rows, n, k, a, ld_a, out);
 }
+
+/* ---------------------------------------------------------------- fused small-batch steps */
+
+MKLRNN_API int64_t mklrnn_panel_size(int32_t G, int32_t H, int32_t K) {
+  if (G < 1 || H < 1 || K < 1) return -1;
+  const int64_t limit = (int64_t)(PTRDIFF_MAX / (ptrdiff_t)sizeof(float));
+  const int64_t per_k = ((int64_t)H + 7) / 8 * 8 * G; /* <= 2^31 * 2^31: no overflow */
+  if (per_k > limit / K) return -1;
+  return per_k * K;
+}
+
+MKLRNN_API int32_t mklrnn_pack_panels(int32_t G, int32_t H, int32_t K, const float* w, int32_t ld_w,
+                                      float* panels) {
+  CHECK(mklrnn_panel_size(G, H, K) < 0);
+  CHECK(bad_mat(w, ld_w, K) || panels == NULL);
+  mklrnn_scalar_pack_panels(G, H, K, w, ld_w, panels);
+  return MKLRNN_OK;
+}
+
+/* The checks shared by the step functions: sizes, the column range, the pointers every cell
+ * has, and no output may be h_prev (other threads read it during the call). */
+static int bad_step(int32_t G, int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1, const float* panels,
+                    const float* gx, int32_t ld_gx, const float* b_ih, const float* b_hh,
+                    const float* h_prev, int32_t ld_hp, const float* h, int32_t ld_h, const float* y,
+                    int32_t ld_y) {
+  if (bad_dims(n, H) || K < 1) return 1;
+  if (j0 < 0 || j0 % 8 != 0 || j1 < j0 || j1 > H) return 1;
+  if (panels == NULL || b_ih == NULL || b_hh == NULL) return 1;
+  if (bad_mat(gx, ld_gx, (int64_t)G * H) || bad_mat(h_prev, ld_hp, K)) return 1;
+  if (bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H)) return 1;
+  return h == h_prev || (y != NULL && y == h_prev);
+}
+
+MKLRNN_API int32_t mklrnn_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                           const float* panels, const float* gx, int32_t ld_gx,
+                                           const float* b_ih, const float* b_hh, const float* h_prev,
+                                           int32_t ld_hp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                           float* y, int32_t ld_y) {
+  CHECK(bad_step(4, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y));
+  CHECK(bad_mat(c, ld_c, H) || c == h_prev);
+  DISPATCH(lstm_step_panels, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, c, ld_c, h,
+           ld_h, y, ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_gru_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                          const float* panels, const float* gx, int32_t ld_gx,
+                                          const float* b_ih, const float* b_hh, const float* h_prev,
+                                          int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(bad_step(3, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y));
+  CHECK(K != H); /* z * h_prev is element-wise */
+  DISPATCH(gru_step_panels, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y,
+           ld_y);
+}
+
+MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int32_t K, int32_t j0,
+                                          int32_t j1, const float* panels, const float* gx,
+                                          int32_t ld_gx, const float* b_ih, const float* b_hh,
+                                          const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
+                                          float* y, int32_t ld_y) {
+  CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_step(1, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y));
+  CHECK(K != H); /* h is the next step's h_prev */
+  DISPATCH(rnn_step_panels, act, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h,
+           y, ld_y);
+}

@@ -56,7 +56,22 @@
                                         const float* h_prev, int32_t ld_hp, const float* drh,      \
                                         int32_t ld_drh, float* dgx, int32_t ld_dgx,                \
                                         float* dh_prev, int32_t ld_dhp);                           \
-  void mklrnn_##P##_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
+  void mklrnn_##P##_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);     \
+  void mklrnn_##P##_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,      \
+                                     const float* panels, const float* gx, int32_t ld_gx,          \
+                                     const float* b_ih, const float* b_hh, const float* h_prev,    \
+                                     int32_t ld_hp, float* c, int32_t ld_c, float* h,              \
+                                     int32_t ld_h, float* y, int32_t ld_y);                        \
+  void mklrnn_##P##_gru_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,       \
+                                    const float* panels, const float* gx, int32_t ld_gx,           \
+                                    const float* b_ih, const float* b_hh, const float* h_prev,     \
+                                    int32_t ld_hp, float* h, int32_t ld_h, float* y,               \
+                                    int32_t ld_y);                                                 \
+  void mklrnn_##P##_rnn_step_panels(int32_t act, int32_t n, int32_t H, int32_t K, int32_t j0,      \
+                                    int32_t j1, const float* panels, const float* gx,              \
+                                    int32_t ld_gx, const float* b_ih, const float* b_hh,           \
+                                    const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,    \
+                                    float* y, int32_t ld_y);
 
 MKLRNN_DECLARE_KERNELS(scalar)
 
@@ -68,6 +83,9 @@ void mklrnn_avx2_vexp(int32_t n, const float* x, float* y);
 void mklrnn_avx2_vsigmoid(int32_t n, const float* x, float* y);
 void mklrnn_avx2_vtanh(int32_t n, const float* x, float* y);
 #endif
+
+/* Packing of W_hh into panels (one portable version; it runs once per weight). */
+void mklrnn_scalar_pack_panels(int32_t G, int32_t H, int32_t K, const float* w, int32_t ld_w, float* panels);
 
 /* The scalar non-linearities the scalar kernels use (libm based). */
 float mklrnn_scalar_sigmoid(float x);

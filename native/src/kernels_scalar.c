@@ -302,3 +302,98 @@ void mklrnn_scalar_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, 
     for (int32_t j = 0; j < k; ++j) out[j] += ar[j];
   }
 }
+
+/* ---------------------------------------------------------------- fused small-batch steps */
+
+void mklrnn_scalar_pack_panels(int32_t G, int32_t H, int32_t K, const float* w, int32_t ld_w, float* panels) {
+  const int32_t nb = (H + 7) / 8;
+  for (int32_t b = 0; b < nb; ++b) {
+    float* pb = panels + (ptrdiff_t)b * K * G * 8;
+    for (int32_t g = 0; g < G; ++g)
+      for (int32_t lane = 0; lane < 8; ++lane) {
+        const int32_t j = 8 * b + lane;
+        const float* wr = j < H ? ROW(w, (ptrdiff_t)g * H + j, ld_w) : NULL; /* NULL: padding lane */
+        for (int32_t k = 0; k < K; ++k) pb[((ptrdiff_t)k * G + g) * 8 + lane] = wr ? wr[k] : 0.0f;
+      }
+  }
+}
+
+/* (h_prev row) . (W_hh row g*H + j), read from the panels, accumulated in k order. */
+static float panel_dot(const float* panels, int32_t G, int32_t K, int32_t g, int32_t j, const float* hpr) {
+  const float* p = panels + (ptrdiff_t)(j / 8) * K * G * 8 + (ptrdiff_t)g * 8 + j % 8;
+  float acc = 0.0f;
+  for (int32_t k = 0; k < K; ++k) acc += hpr[k] * p[(ptrdiff_t)k * G * 8];
+  return acc;
+}
+
+void mklrnn_scalar_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                    const float* panels, const float* gx, int32_t ld_gx,
+                                    const float* b_ih, const float* b_hh, const float* h_prev,
+                                    int32_t ld_hp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                    float* y, int32_t ld_y) {
+  const ptrdiff_t oi = (ptrdiff_t)MKLRNN_LSTM_I * H, of = (ptrdiff_t)MKLRNN_LSTM_F * H;
+  const ptrdiff_t og = (ptrdiff_t)MKLRNN_LSTM_G * H, oo = (ptrdiff_t)MKLRNN_LSTM_O * H;
+  for (int32_t r = 0; r < n; ++r) {
+    const float* xr = ROW(gx, r, ld_gx);
+    const float* hpr = ROW(h_prev, r, ld_hp);
+    float* cr = ROW(c, r, ld_c);
+    float* hr = ROW(h, r, ld_h);
+    float* yr = y ? ROW(y, r, ld_y) : NULL;
+    for (int32_t j = j0; j < j1; ++j) {
+      const float ai = ((xr[oi + j] + panel_dot(panels, 4, K, MKLRNN_LSTM_I, j, hpr)) + b_ih[oi + j]) + b_hh[oi + j];
+      const float af = ((xr[of + j] + panel_dot(panels, 4, K, MKLRNN_LSTM_F, j, hpr)) + b_ih[of + j]) + b_hh[of + j];
+      const float ag = ((xr[og + j] + panel_dot(panels, 4, K, MKLRNN_LSTM_G, j, hpr)) + b_ih[og + j]) + b_hh[og + j];
+      const float ao = ((xr[oo + j] + panel_dot(panels, 4, K, MKLRNN_LSTM_O, j, hpr)) + b_ih[oo + j]) + b_hh[oo + j];
+      const float i = mklrnn_scalar_sigmoid(ai), f = mklrnn_scalar_sigmoid(af), g = tanhf(ag);
+      const float o = mklrnn_scalar_sigmoid(ao);
+      const float cn = f * cr[j] + i * g;
+      const float hv = o * tanhf(cn);
+      cr[j] = cn;
+      hr[j] = hv;
+      if (yr) yr[j] = hv;
+    }
+  }
+}
+
+void mklrnn_scalar_gru_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                   const float* panels, const float* gx, int32_t ld_gx,
+                                   const float* b_ih, const float* b_hh, const float* h_prev,
+                                   int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  const ptrdiff_t orr = (ptrdiff_t)MKLRNN_GRU_R * H, oz = (ptrdiff_t)MKLRNN_GRU_Z * H;
+  const ptrdiff_t on = (ptrdiff_t)MKLRNN_GRU_N * H;
+  for (int32_t r = 0; r < n; ++r) {
+    const float* xr = ROW(gx, r, ld_gx);
+    const float* hpr = ROW(h_prev, r, ld_hp);
+    float* outr = ROW(h, r, ld_h);
+    float* yr = y ? ROW(y, r, ld_y) : NULL;
+    for (int32_t j = j0; j < j1; ++j) {
+      const float hhr = panel_dot(panels, 3, K, MKLRNN_GRU_R, j, hpr) + b_hh[orr + j];
+      const float hhz = panel_dot(panels, 3, K, MKLRNN_GRU_Z, j, hpr) + b_hh[oz + j];
+      const float hhn = panel_dot(panels, 3, K, MKLRNN_GRU_N, j, hpr) + b_hh[on + j];
+      const float rg = mklrnn_scalar_sigmoid((xr[orr + j] + b_ih[orr + j]) + hhr);
+      const float zg = mklrnn_scalar_sigmoid((xr[oz + j] + b_ih[oz + j]) + hhz);
+      const float ng = tanhf((xr[on + j] + b_ih[on + j]) + rg * hhn);
+      const float hv = (1.0f - zg) * ng + zg * hpr[j];
+      outr[j] = hv;
+      if (yr) yr[j] = hv;
+    }
+  }
+}
+
+void mklrnn_scalar_rnn_step_panels(int32_t act, int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                   const float* panels, const float* gx, int32_t ld_gx,
+                                   const float* b_ih, const float* b_hh, const float* h_prev,
+                                   int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  (void)H;
+  for (int32_t r = 0; r < n; ++r) {
+    const float* xr = ROW(gx, r, ld_gx);
+    const float* hpr = ROW(h_prev, r, ld_hp);
+    float* hr = ROW(h, r, ld_h);
+    float* yr = y ? ROW(y, r, ld_y) : NULL;
+    for (int32_t j = j0; j < j1; ++j) {
+      const float v = act_apply(act, ((xr[j] + b_ih[j]) + panel_dot(panels, 1, K, 0, j, hpr)) + b_hh[j]);
+      hr[j] = v;
+      if (yr) yr[j] = v;
+    }
+  }
+}

@@ -268,6 +268,28 @@ static void mklrnn_pub_gru0_backward_gates(int32_t n, int32_t H, const float* gx
 static void mklrnn_pub_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {
   expect_ok(mklrnn_sum_rows(n, k, a, ld_a, out));
 }
+static void mklrnn_pub_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                        const float* panels, const float* gx, int32_t ld_gx,
+                                        const float* b_ih, const float* b_hh, const float* h_prev,
+                                        int32_t ld_hp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                        float* y, int32_t ld_y) {
+  expect_ok(mklrnn_lstm_step_panels(n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, c, ld_c,
+                                    h, ld_h, y, ld_y));
+}
+static void mklrnn_pub_gru_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                       const float* panels, const float* gx, int32_t ld_gx,
+                                       const float* b_ih, const float* b_hh, const float* h_prev,
+                                       int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  expect_ok(mklrnn_gru_step_panels(n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h,
+                                   y, ld_y));
+}
+static void mklrnn_pub_rnn_step_panels(int32_t act, int32_t n, int32_t H, int32_t K, int32_t j0,
+                                       int32_t j1, const float* panels, const float* gx, int32_t ld_gx,
+                                       const float* b_ih, const float* b_hh, const float* h_prev,
+                                       int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  expect_ok(mklrnn_rnn_step_panels(act, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h,
+                                   ld_h, y, ld_y));
+}
 
 typedef struct {
   const char* name;
@@ -282,6 +304,9 @@ typedef struct {
   __typeof__(&mklrnn_scalar_gru0_backward_state) gru0_backward_state;
   __typeof__(&mklrnn_scalar_gru0_backward_gates) gru0_backward_gates;
   __typeof__(&mklrnn_scalar_sum_rows) sum_rows;
+  __typeof__(&mklrnn_scalar_lstm_step_panels) lstm_step_panels;
+  __typeof__(&mklrnn_scalar_gru_step_panels) gru_step_panels;
+  __typeof__(&mklrnn_scalar_rnn_step_panels) rnn_step_panels;
 } Impl;
 
 #define IMPL(P)                                                                                     \
@@ -289,7 +314,8 @@ typedef struct {
     #P, mklrnn_##P##_rnn_forward, mklrnn_##P##_rnn_backward, mklrnn_##P##_lstm_forward,             \
         mklrnn_##P##_lstm_backward, mklrnn_##P##_gru_forward, mklrnn_##P##_gru_backward,            \
         mklrnn_##P##_gru0_forward_gates, mklrnn_##P##_gru0_forward_state,                           \
-        mklrnn_##P##_gru0_backward_state, mklrnn_##P##_gru0_backward_gates, mklrnn_##P##_sum_rows   \
+        mklrnn_##P##_gru0_backward_state, mklrnn_##P##_gru0_backward_gates, mklrnn_##P##_sum_rows,  \
+        mklrnn_##P##_lstm_step_panels, mklrnn_##P##_gru_step_panels, mklrnn_##P##_rnn_step_panels   \
   }
 
 static const Impl IMPL_SCALAR = IMPL(scalar);
@@ -1081,6 +1107,274 @@ static void run_fd_tests(void) {
   stat_end();
 }
 
+/* ---------------------------------------------------------------- fused small-batch steps */
+/* The *_step_panels kernels against a reference computed in double from the UNPACKED W_hh (so the
+ * packing is checked too), over column ranges [j0, j1): values close to it inside the range, every
+ * other cell of every output untouched (columns outside the range, padding up to ld, guards), the
+ * inputs untouched. Then the range-split property: two halves (or one call per block) give
+ * bit-identical results to the whole range. */
+
+enum { CELL_LSTM, CELL_GRU, CELL_RNN };
+static const int CELL_G[] = {4, 3, 1};
+static const char* const CELL_NAME[] = {"lstm", "gru", "rnn"};
+
+/* One step's inputs and outputs. */
+typedef struct {
+  int cell, act, G, H, K, n;
+  Mat w, pan, gx, bi, bh, hp, c, h, y;
+} Step;
+
+static Mat pack(int G, int H, int K, const Mat* w) {
+  int64_t size = mklrnn_panel_size(G, H, K);
+  if (size < 1 || size > (1 << 26)) {
+    fprintf(stderr, "test_kernels: panel_size(%d, %d, %d) = %ld\n", G, H, K, (long)size);
+    exit(2);
+  }
+  Mat pan = mat_new(1, (int)size, (int)size);
+  expect_ok(mklrnn_pack_panels(G, H, K, w->p, w->ld, pan.p));
+  check_guards("panels", &pan);
+  return pan;
+}
+
+static Step step_new(int cell, int act, int H, int K, int n) {
+  Step s;
+  s.cell = cell;
+  s.act = act;
+  s.G = CELL_G[cell];
+  s.H = H;
+  s.K = K;
+  s.n = n;
+  const double wr = 2.0 / sqrt((double)K); /* a bit wider than PyTorch's init, +-1/sqrt(K) */
+  s.w = mat_rand(s.G * H, K, 3, -wr, wr);
+  s.pan = pack(s.G, H, K, &s.w);
+  s.gx = mat_rand(n, s.G * H, 2, -3, 3);
+  s.bi = mat_rand(1, s.G * H, 0, -1, 1);
+  s.bh = mat_rand(1, s.G * H, 0, -1, 1);
+  s.hp = mat_rand(n, K, 1, -1, 1);
+  s.c = mat_rand(n, H, 5, -3, 3);
+  s.h = R(n, H, 4);
+  s.y = R(n, H, 6);
+  return s;
+}
+
+static Step step_clone(const Step* s) {
+  Step t = *s;
+  t.pan = mat_clone(&s->pan);
+  t.gx = mat_clone(&s->gx);
+  t.bi = mat_clone(&s->bi);
+  t.bh = mat_clone(&s->bh);
+  t.hp = mat_clone(&s->hp);
+  t.c = mat_clone(&s->c);
+  t.h = mat_clone(&s->h);
+  t.y = mat_clone(&s->y);
+  return t;
+}
+
+static void step_run(const Impl* im, Step* s, int j0, int j1, int ynull) {
+  float* y = ynull ? NULL : s->y.p;
+  int32_t ldy = ynull ? 0 : s->y.ld;
+  if (s->cell == CELL_LSTM)
+    im->lstm_step_panels(s->n, s->H, s->K, j0, j1, s->pan.p, s->gx.p, s->gx.ld, s->bi.p, s->bh.p, s->hp.p,
+                         s->hp.ld, s->c.p, s->c.ld, s->h.p, s->h.ld, y, ldy);
+  else if (s->cell == CELL_GRU)
+    im->gru_step_panels(s->n, s->H, s->K, j0, j1, s->pan.p, s->gx.p, s->gx.ld, s->bi.p, s->bh.p, s->hp.p,
+                        s->hp.ld, s->h.p, s->h.ld, y, ldy);
+  else
+    im->rnn_step_panels(s->act, s->n, s->H, s->K, j0, j1, s->pan.p, s->gx.p, s->gx.ld, s->bi.p, s->bh.p,
+                        s->hp.p, s->hp.ld, s->h.p, s->h.ld, y, ldy);
+}
+
+/* The reference, in double from the unpacked W: h (and c) of columns [j0, j1) written into
+ * clones of the original outputs (other cells keep their original values). */
+static void step_reference(const Step* s, int j0, int j1, Mat* c_ref, Mat* h_ref) {
+  const int G = s->G, H = s->H;
+  *c_ref = mat_clone(&s->c);
+  *h_ref = mat_clone(&s->h);
+  for (int r = 0; r < s->n; ++r)
+    for (int j = j0; j < j1; ++j) {
+      double pre[4], a[4];
+      for (int g = 0; g < G; ++g) {
+        double acc = 0;
+        for (int k = 0; k < s->K; ++k) acc += (double)*at(&s->hp, r, k) * (double)*at(&s->w, g * H + j, k);
+        a[g] = acc;
+        pre[g] = (double)*at(&s->gx, r, g * H + j) + (double)s->bi.p[g * H + j] + acc + (double)s->bh.p[g * H + j];
+      }
+      double hv;
+      if (s->cell == CELL_LSTM) {
+        double cn = sigd(pre[MKLRNN_LSTM_F]) * *at(&s->c, r, j) + sigd(pre[MKLRNN_LSTM_I]) * tanh(pre[MKLRNN_LSTM_G]);
+        hv = sigd(pre[MKLRNN_LSTM_O]) * tanh(cn);
+        *at(c_ref, r, j) = (float)cn;
+      } else if (s->cell == CELL_GRU) {
+        double hh[3];
+        for (int g = 0; g < 3; ++g) hh[g] = a[g] + s->bh.p[g * H + j];
+        double rg = sigd(*at(&s->gx, r, MKLRNN_GRU_R * H + j) + (double)s->bi.p[MKLRNN_GRU_R * H + j] + hh[MKLRNN_GRU_R]);
+        double zg = sigd(*at(&s->gx, r, MKLRNN_GRU_Z * H + j) + (double)s->bi.p[MKLRNN_GRU_Z * H + j] + hh[MKLRNN_GRU_Z]);
+        double ng = tanh(*at(&s->gx, r, MKLRNN_GRU_N * H + j) + (double)s->bi.p[MKLRNN_GRU_N * H + j] + rg * hh[MKLRNN_GRU_N]);
+        hv = (1 - zg) * ng + zg * *at(&s->hp, r, j);
+      } else {
+        hv = s->act == MKLRNN_ACT_TANH ? tanh(pre[0]) : (pre[0] > 0 ? pre[0] : 0);
+      }
+      *at(h_ref, r, j) = (float)hv;
+    }
+}
+
+/* An output of a ranged call: close to the reference in [j0, j1), bit-identical elsewhere. */
+static void check_range_out(const char* what, const Mat* orig, const Mat* ref, const Mat* got, int j0, int j1) {
+  check_close(what, ref, got, j0, j1);
+  check_cols_same(what, orig, got, 0, j0);
+  check_cols_same(what, orig, got, j1, orig->cols);
+  check_guards(what, got);
+}
+
+static void t_step(int cell, int act, int H, int K, int n, int j0, int j1, int ynull) {
+  Step s = step_new(cell, act, H, K, n);
+  Mat c_ref, h_ref;
+  step_reference(&s, j0, j1, &c_ref, &h_ref);
+  for (int k = 0; k < g_nimpl; ++k) {
+    set_ctx(g_impl[k], "%s act=%d H=%d K=%d n=%d [%d,%d) ynull=%d", CELL_NAME[cell], act, H, K, n, j0, j1, ynull);
+    Step t = step_clone(&s);
+    step_run(g_impl[k], &t, j0, j1, ynull);
+    check_range_out("h", &s.h, &h_ref, &t.h, j0, j1);
+    if (ynull) check_same("y", &s.y, &t.y); else check_range_out("y", &s.y, &h_ref, &t.y, j0, j1);
+    if (cell == CELL_LSTM) check_range_out("c", &s.c, &c_ref, &t.c, j0, j1); else check_same("c", &s.c, &t.c);
+    check_same("panels", &s.pan, &t.pan);
+    check_same("gx", &s.gx, &t.gx);
+    check_same("b_ih", &s.bi, &t.bi);
+    check_same("b_hh", &s.bh, &t.bh);
+    check_same("h_prev", &s.hp, &t.hp);
+    g_stat.cases++;
+  }
+  mats_free();
+}
+
+/* Whole range vs two halves (split at a block boundary) vs one call per 8-column block: bitwise. */
+static void t_step_split(int cell, int act, int H, int K, int n, int ynull) {
+  Step s = step_new(cell, act, H, K, n);
+  const int split = 8 * (((H + 7) / 8) / 2);
+  for (int k = 0; k < g_nimpl; ++k) {
+    set_ctx(g_impl[k], "%s act=%d H=%d K=%d n=%d split=%d ynull=%d", CELL_NAME[cell], act, H, K, n, split, ynull);
+    Step whole = step_clone(&s), halves = step_clone(&s), blocks = step_clone(&s);
+    step_run(g_impl[k], &whole, 0, H, ynull);
+    step_run(g_impl[k], &halves, split, H, ynull); /* order must not matter either */
+    step_run(g_impl[k], &halves, 0, split, ynull);
+    for (int j = 0; j < H; j += 8) step_run(g_impl[k], &blocks, j, j + 8 < H ? j + 8 : H, ynull);
+    const Step* parts[2] = {&halves, &blocks};
+    for (int p = 0; p < 2; ++p) {
+      const char* how = p ? "per block" : "halves";
+      if (memcmp(whole.h.mem, parts[p]->h.mem, whole.h.len * sizeof(float)) != 0) failf("h: %s differ from whole", how);
+      if (memcmp(whole.c.mem, parts[p]->c.mem, whole.c.len * sizeof(float)) != 0) failf("c: %s differ from whole", how);
+      if (memcmp(whole.y.mem, parts[p]->y.mem, whole.y.len * sizeof(float)) != 0) failf("y: %s differ from whole", how);
+    }
+    g_stat.cases++;
+  }
+  mats_free();
+}
+
+/* Packing on odd sizes: every float of the panels checked exactly (zero padding past H). */
+static void t_pack(int G, int H, int K) {
+  set_ctx(&IMPL_PUBLIC, "pack G=%d H=%d K=%d", G, H, K);
+  const int nb = (H + 7) / 8;
+  g_stat.cases++;
+  if (mklrnn_panel_size(G, H, K) != (int64_t)nb * K * G * 8) {
+    failf("panel_size = %ld, want %ld", (long)mklrnn_panel_size(G, H, K), (long)nb * K * G * 8);
+    return;
+  }
+  Mat w = R(G * H, K, 2), wc = mat_clone(&w);
+  Mat pan = pack(G, H, K, &wc);
+  check_same("w", &w, &wc);
+  for (int b = 0; b < nb; ++b)
+    for (int k = 0; k < K; ++k)
+      for (int g = 0; g < G; ++g)
+        for (int lane = 0; lane < 8; ++lane) {
+          const int j = 8 * b + lane;
+          const float want = j < H ? *at(&w, g * H + j, k) : 0.0f;
+          const float got = pan.p[(((ptrdiff_t)b * K + k) * G + g) * 8 + lane];
+          if (memcmp(&want, &got, sizeof got) != 0) {
+            failf("block %d k %d gate %d lane %d: %g, want %g", b, k, g, lane, got, want);
+            mats_free();
+            return;
+          }
+        }
+  mats_free();
+}
+
+static const int HS_STEP_FULL[] = {1, 7, 8, 9, 31, 64, 67, 256};
+static const int HS_STEP_QUICK[] = {1, 9, 67};
+static const int NS_STEP_FULL[] = {0, 1, 2, 3, 5};
+static const int NS_STEP_QUICK[] = {0, 1, 3};
+
+/* The column ranges tried for one H: whole, the two halves, the last (maybe partial) block, a
+ * middle block, a range ending inside a block, an empty range. */
+static int step_ranges(int H, int out[][2]) {
+  const int nb = (H + 7) / 8, split = 8 * (nb / 2), mid = 8 * (nb / 2);
+  int m = 0;
+#define ADD(a, b) (out[m][0] = (a), out[m][1] = (b), ++m)
+  ADD(0, H);
+  ADD(0, split);
+  ADD(split, H);
+  ADD(8 * (nb - 1), H);
+  if (mid < H) ADD(mid, mid + 8 < H ? mid + 8 : H);
+  if (mid + 3 < H) ADD(mid, mid + 3);
+  ADD(split, split);
+#undef ADD
+  return m;
+}
+
+static void run_step_tests(void) {
+  const int nh = g_quick ? 3 : 8, nn = g_quick ? 3 : 5;
+  const int* hs = g_quick ? HS_STEP_QUICK : HS_STEP_FULL;
+  const int* ns = g_quick ? NS_STEP_QUICK : NS_STEP_FULL;
+
+  stat_begin("pack_panels", "cases = layouts checked exactly");
+  {
+    const int hp[] = {1, 7, 8, 9, 31, 67}, kp[] = {1, 3, 8, 13}, gp[] = {1, 3, 4};
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 6; ++b)
+        for (int c = 0; c < 4; ++c) t_pack(gp[a], hp[b], kp[c]);
+  }
+  snprintf(g_ctx, sizeof g_ctx, "panel_size");
+  const int32_t bad[][3] = {{0, 8, 8}, {4, 0, 8}, {4, 8, 0}, {-1, 8, 8}, {4, -8, 8}, {4, 8, -1},
+                            {INT32_MAX, INT32_MAX, INT32_MAX}, {4, INT32_MAX, INT32_MAX}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i, g_stat.cases++)
+    if (mklrnn_panel_size(bad[i][0], bad[i][1], bad[i][2]) != -1)
+      failf("panel_size(%d, %d, %d) != -1", (int)bad[i][0], (int)bad[i][1], (int)bad[i][2]);
+  g_stat.cases++;
+  if (mklrnn_panel_size(4, 1 << 20, 1 << 20) != (int64_t)4 << 40) failf("panel_size(4, 2^20, 2^20)");
+  g_stat.cases++;
+  if (mklrnn_panel_size(1, INT32_MAX, 1) != ((int64_t)INT32_MAX + 7) / 8 * 8) failf("panel_size(1, INT32_MAX, 1)");
+  stat_end();
+
+  const char* unit = "vs double ref from unpacked W; tol 1e-5+1e-5|ref|";
+  for (int cell = 0; cell < 3; ++cell) {
+    char name[32];
+    snprintf(name, sizeof name, "%s_step_panels", CELL_NAME[cell]);
+    stat_begin(name, unit);
+    for (int hi = 0; hi < nh; ++hi)
+      for (int ni = 0; ni < nn; ++ni) {
+        const int H = hs[hi], n = ns[ni];
+        int rg[8][2];
+        const int nr = step_ranges(H, rg);
+        /* The LSTM also with K != H (a projection: K = P). */
+        const int nk = cell == CELL_LSTM ? 2 : 1;
+        for (int ki = 0; ki < nk; ++ki) {
+          const int K = ki ? H / 2 + 3 : H;
+          for (int act = 0; act < (cell == CELL_RNN ? 2 : 1); ++act)
+            for (int yn = 0; yn < 2; ++yn)
+              for (int q = 0; q < nr; ++q) t_step(cell, act, H, K, n, rg[q][0], rg[q][1], yn);
+        }
+      }
+    stat_end();
+  }
+
+  stat_begin("step_panels range split", "cases = whole vs halves vs blocks, bitwise");
+  for (int cell = 0; cell < 3; ++cell)
+    for (int hi = 0; hi < nh; ++hi)
+      for (int ni = 0; ni < nn; ++ni)
+        for (int act = 0; act < (cell == CELL_RNN ? 2 : 1); ++act)
+          for (int yn = 0; yn < 2; ++yn) t_step_split(cell, act, hs[hi], hs[hi], ns[ni], yn);
+  stat_end();
+}
+
 /* ---------------------------------------------------------------- argument validation --- */
 /* Every call uses the shared buffers VB; a rejected call must leave them bit-identical. Each
  * check re-declares the valid arguments (ARGS), applies one mutation, and calls. */
@@ -1144,6 +1438,51 @@ static void vexpect(const char* what, int want, int32_t rc) {
 #define G0BG_CALL mklrnn_gru0_backward_gates(n, H, gx, ldgx, hp, ldhp, drh, lddrh, dgx, lddgx, dhp, lddhp)
 #define SR_ARGS int32_t n = 2, k = 5, lda = 16; const float* a = VB[0]; float* out = VB[1]
 #define SR_CALL mklrnn_sum_rows(n, k, a, lda, out)
+
+/* Panels: G = 4, H = 3, K = 3 need 96 floats. Steps: n = 2, H = K = 3, columns [0, 3). */
+#define PK_ARGS int32_t G = 4, H = 3, K = 3, ldw = 16; const float* w = VB[0]; float* pan = VB[1]
+#define PK_CALL mklrnn_pack_panels(G, H, K, w, ldw, pan)
+#define LSP_ARGS int32_t n = 2, H = 3, K = 3, j0 = 0, j1 = 3, ldgx = 16, ldhp = 16, ldc = 16, ldh = 16, ldy = 16; \
+  const float *pan = VB[0], *gx = VB[1], *bi = VB[2], *bh = VB[3], *hp = VB[4]; \
+  float *c = VB[5], *h = VB[6], *y = VB[7]
+#define LSP_CALL mklrnn_lstm_step_panels(n, H, K, j0, j1, pan, gx, ldgx, bi, bh, hp, ldhp, c, ldc, h, ldh, y, ldy)
+#define GSP_ARGS int32_t n = 2, H = 3, K = 3, j0 = 0, j1 = 3, ldgx = 16, ldhp = 16, ldh = 16, ldy = 16; \
+  const float *pan = VB[0], *gx = VB[1], *bi = VB[2], *bh = VB[3], *hp = VB[4]; float *h = VB[6], *y = VB[7]
+#define GSP_CALL mklrnn_gru_step_panels(n, H, K, j0, j1, pan, gx, ldgx, bi, bh, hp, ldhp, h, ldh, y, ldy)
+#define RSP_ARGS int32_t act = 0, n = 2, H = 3, K = 3, j0 = 0, j1 = 3, ldgx = 16, ldhp = 16, ldh = 16, ldy = 16; \
+  const float *pan = VB[0], *gx = VB[1], *bi = VB[2], *bh = VB[3], *hp = VB[4]; float *h = VB[6], *y = VB[7]
+#define RSP_CALL mklrnn_rnn_step_panels(act, n, H, K, j0, j1, pan, gx, ldgx, bi, bh, hp, ldhp, h, ldh, y, ldy)
+
+/* The checks shared by the three step functions (F = LSP, GSP, RSP; W = gx's width G*H). */
+#define STEP_CHECKS(F, W)                                            \
+  DIM_CHECKS(F);                                                     \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, K = 0);                       \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, K = -3);                      \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j0 = -8);                     \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j0 = 1);                      \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j0 = 2, j1 = 3);              \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j0 = 8);                      \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j0 = 8, j1 = 8);              \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j1 = -1);                     \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, j1 = 4);                      \
+  VCHECK(F##_ARGS, F##_CALL, WANT_OK_UNTOUCHED, j1 = 0);             \
+  VCHECK(F##_ARGS, F##_CALL, WANT_OK, j1 = 1);                       \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, pan = NULL);                  \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, gx = NULL);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, ldgx = (W) - 1);              \
+  VCHECK(F##_ARGS, F##_CALL, WANT_OK, ldgx = (W));                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, bi = NULL);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, bh = NULL);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, hp = NULL);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, ldhp = K - 1);                \
+  VCHECK(F##_ARGS, F##_CALL, WANT_OK, ldhp = K, ldh = H, ldy = H);   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, h = NULL);                    \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, ldh = H - 1);                 \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, ldy = H - 1);                 \
+  VCHECK(F##_ARGS, F##_CALL, WANT_OK, y = NULL, ldy = -1);           \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, h = VB[4]);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, y = VB[4]);                   \
+  VCHECK(F##_ARGS, F##_CALL, WANT_BAD, H = 1 << 30, j1 = 0) /* G*H overflows int32 */
 
 /* The checks shared by every function with (n, H) dimensions. */
 #define DIM_CHECKS(F)                                     \
@@ -1334,6 +1673,30 @@ static void run_validation_tests(void) {
   VCHECK(SR_ARGS, SR_CALL, WANT_BAD, a = NULL);
   VCHECK(SR_ARGS, SR_CALL, WANT_BAD, out = NULL);
 
+  VCHECK(PK_ARGS, PK_CALL, WANT_OK, );
+  VCHECK(PK_ARGS, PK_CALL, WANT_OK, ldw = K);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, G = 0);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, H = 0);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, K = 0);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, K = -1);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, ldw = K - 1);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, w = NULL);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, pan = NULL);
+  VCHECK(PK_ARGS, PK_CALL, WANT_BAD, G = INT32_MAX, H = INT32_MAX, K = INT32_MAX, ldw = INT32_MAX);
+
+  STEP_CHECKS(LSP, 4 * H);
+  VCHECK(LSP_ARGS, LSP_CALL, WANT_OK, K = 2, ldhp = 2); /* a projection: K = P != H */
+  VCHECK(LSP_ARGS, LSP_CALL, WANT_BAD, c = NULL);
+  VCHECK(LSP_ARGS, LSP_CALL, WANT_BAD, ldc = H - 1);
+  VCHECK(LSP_ARGS, LSP_CALL, WANT_BAD, c = VB[4]);
+  STEP_CHECKS(GSP, 3 * H);
+  VCHECK(GSP_ARGS, GSP_CALL, WANT_BAD, K = 2);
+  STEP_CHECKS(RSP, H);
+  VCHECK(RSP_ARGS, RSP_CALL, WANT_BAD, K = 2);
+  VCHECK(RSP_ARGS, RSP_CALL, WANT_OK, act = MKLRNN_ACT_RELU);
+  VCHECK(RSP_ARGS, RSP_CALL, WANT_BAD, act = 2);
+  VCHECK(RSP_ARGS, RSP_CALL, WANT_BAD, act = -1);
+
   g_stat.cases++;
   if (mklrnn_abi_version() != MKLRNN_ABI_VERSION) failf("abi version %d", (int)mklrnn_abi_version());
   stat_end();
@@ -1520,6 +1883,7 @@ int main(int argc, char** argv) {
   stat_end();
 
   run_kernel_tests();
+  run_step_tests();
   run_fd_tests();
   run_validation_tests();
 #if MKLRNN_HAVE_AVX2_KERNELS

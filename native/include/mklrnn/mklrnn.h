@@ -191,6 +191,77 @@ MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H,
                                               float* dgx, int32_t ld_dgx,
                                               float* dh_prev, int32_t ld_dhp);
 
+/* ---------------------------------------------------------------- fused small-batch steps
+ * The latency path for small batches (n = 1..4): instead of an MKL GEMV per step that streams the
+ * whole of W_hh from L3, each of T threads owns a range [j0, j1) of hidden columns (the G gate rows
+ * of those columns, so its share of W_hh stays in its own L2 across steps) and calls ONE kernel per
+ * step that computes the recurrent product for its columns and the cell's element-wise update,
+ * then meets the other threads at a barrier. W_hh is first re-laid once into "panels".
+ * In these functions K is the width of h_prev (the number of columns of W_hh). */
+
+/* Floats needed by mklrnn_pack_panels for a (G*H, K) recurrent weight: ceil(H/8) * K * G * 8.
+ * Returns -1 for G < 1, H < 1, K < 1, or a size whose byte count does not fit in ptrdiff_t. */
+MKLRNN_API int64_t mklrnn_panel_size(int32_t G, int32_t H, int32_t K);
+
+/* Re-lays W (G*H, K), row-major with leading dimension ld_w (PyTorch's weight_hh: gate g's rows are
+ * [g*H, (g+1)*H)), into column panels for the fused small-batch steps: for each block b of 8 hidden
+ * columns (the last one zero-padded past H), for each k < K, for each gate g < G, the 8 floats
+ * W[g*H + 8b + lane, k], lane = 0..7. So panel b is one contiguous (K, G, 8) block starting at
+ * panels + b * K * G * 8: streaming it with a broadcast of h[k] feeds G vector FMAs per k with no
+ * horizontal sums. panels: mklrnn_panel_size(G, H, K) floats, every one written; must not overlap w.
+ * BAD_ARGUMENT (nothing written) for G, H or K < 1, ld_w < K, a NULL pointer, or an oversized panel. */
+MKLRNN_API int32_t mklrnn_pack_panels(int32_t G, int32_t H, int32_t K, const float* w, int32_t ld_w,
+                                      float* panels);
+
+/* Common to the three *_step_panels functions:
+ *   - panels: mklrnn_pack_panels(G, H, K, W_hh, ...) of the cell's whole (G*H, K) W_hh (G = 4, 3, 1);
+ *     the function reads only the blocks j0/8 .. (j1-1)/8. Its size is not checkable here.
+ *   - [j0, j1): the hidden columns this call owns. j0 must be a multiple of 8 and
+ *     0 <= j0 <= j1 <= H; j1 need not be (the block holding it is computed in full from the
+ *     zero-padded panel, only columns < j1 are stored). j0 == j1 is a valid empty call.
+ *   - n >= 0 batch rows; any n works, the kernels are tuned for n <= 4.
+ *   - gx (n, G*H, ld_gx): x W_ih^T of this step, no biases; read only (columns of [j0, j1) per gate).
+ *   - h_prev (n, K, ld_hp): read only, ALL K columns. Other threads read it concurrently, so it must
+ *     not be any output: h == h_prev, y == h_prev (and for the LSTM c == h_prev) are BAD_ARGUMENT.
+ *   - h (n, H, ld_h), y (n, H, ld_y) or NULL: columns [j0, j1) written (y: a second copy of h).
+ *     Nothing outside columns [j0, j1) of rows < n is written, by any argument, so concurrent calls
+ *     on disjoint ranges may share c, h and y.
+ *   - BAD_ARGUMENT (nothing written) also for n < 0, H < 1, K < 1, a bad [j0, j1), a NULL required
+ *     pointer or a leading dimension smaller than its row. */
+
+/* One LSTM inference step (no peepholes) for the hidden columns [j0, j1) only (gate order i, f, g, o):
+ *   pre = gx + h_prev W_hh^T (from panels) + b_ih + b_hh
+ *   c = sig(f) * c + sig(i) * tanh(g);  h = sig(o) * tanh(c)      for columns j in [j0, j1).
+ * K == H without a projection. With one (proj_size P), K = P: h_prev is the projected state r_{t-1}
+ * (n, P) and h receives m = sig(o) * tanh(c) (n, H); the caller then computes r_t = m W_hr^T.
+ * gx (n, 4H, ld_gx). c (n, H, ld_c): columns [j0, j1) read (c_{t-1}) and updated in place (c_t). */
+MKLRNN_API int32_t mklrnn_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                           const float* panels, const float* gx, int32_t ld_gx,
+                                           const float* b_ih, const float* b_hh,
+                                           const float* h_prev, int32_t ld_hp,
+                                           float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                           float* y, int32_t ld_y);
+
+/* The same for a GRU with linear_before_reset = 1 (gates r, z, n; K must equal H):
+ *   a = h_prev W_hh^T (from panels) + b_hh;  r = sig(gx_r + b_ir + a_r);  z = sig(gx_z + b_iz + a_z);
+ *   nn = tanh(gx_n + b_in + r * a_n);  h = (1 - z) * nn + z * h_prev      for columns [j0, j1).
+ * gx (n, 3H, ld_gx). Unlike mklrnn_gru_forward, no activations are kept: this is inference only. */
+MKLRNN_API int32_t mklrnn_gru_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,
+                                          const float* panels, const float* gx, int32_t ld_gx,
+                                          const float* b_ih, const float* b_hh,
+                                          const float* h_prev, int32_t ld_hp,
+                                          float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+/* And a vanilla RNN (act = MKLRNN_ACT_TANH or MKLRNN_ACT_RELU; K must equal H):
+ *   h = act(gx + b_ih + h_prev W_hh^T (from panels) + b_hh)      for columns [j0, j1).
+ * gx (n, H, ld_gx). An unknown act is BAD_ARGUMENT. */
+MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int32_t K, int32_t j0,
+                                          int32_t j1, const float* panels,
+                                          const float* gx, int32_t ld_gx,
+                                          const float* b_ih, const float* b_hh,
+                                          const float* h_prev, int32_t ld_hp,
+                                          float* h, int32_t ld_h, float* y, int32_t ld_y);
+
 /* ---------------------------------------------------------------- helpers --------------- */
 
 /* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients).
