@@ -65,4 +65,24 @@ internal static unsafe partial class NativeShim
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_sum_rows")]
     public static partial int SumRows(int n, int k, float* a, int ldA, float* output);
+
+    // ---------------------------------------------------------------- small-batch latency path
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_panel_size")]
+    public static partial long PanelSize(int g, int h, int k);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_pack_panels")]
+    public static partial int PackPanels(int g, int h, int k, float* w, int ldW, float* panels);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_step_panels")]
+    public static partial int LstmStepPanels(int n, int h, int k, int j0, int j1, float* panels, float* gx, int ldGx,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_step_panels")]
+    public static partial int GruStepPanels(int n, int h, int k, int j0, int j1, float* panels, float* gx, int ldGx,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_step_panels")]
+    public static partial int RnnStepPanels(int act, int n, int h, int k, int j0, int j1, float* panels, float* gx, int ldGx,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
 }

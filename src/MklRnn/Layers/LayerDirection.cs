@@ -81,6 +81,8 @@ internal sealed unsafe class LayerDirection : IDisposable
     public readonly Workspace M = new("m");             // LSTM projection: (R, H) o*tanh(c) (train), else (N, H)
     public readonly Workspace Rh = new("rh");           // original GRU: (R, H) r*h_{t-1} (train), else (N, H)
     public readonly Workspace HState = new("h");        // (N, Hout) running h
+    public readonly Workspace HStateAlt = new("h_alt"); // small-batch path: (N, H) the other h of a double buffer
+    public readonly Workspace Panels = new("panels");   // small-batch path: W_hh re-laid in column panels
     public readonly Workspace CState = new("c_state");  // (N, H) running c
     public readonly Workspace DhState = new("dh");      // backward: (N, Hout) gradient w.r.t. running h
     public readonly Workspace DcState = new("dc");      // backward: (N, H) gradient w.r.t. running c
@@ -152,6 +154,18 @@ internal sealed unsafe class LayerDirection : IDisposable
         }
     }
 
+    private int _panelsVersion = -1;
+
+    /// <summary>Re-lays W_hh into the small-batch kernels' column panels when it changed.</summary>
+    public void PackPanels()
+    {
+        if (_panelsVersion == WeightHh.Version) return;
+        long size = Interop.NativeShim.PanelSize(G, H, Hout);
+        if (size < 0) throw new InvalidOperationException($"no column panels for G={G} H={H}");
+        Interop.Status.ThrowIfFailed(Interop.NativeShim.PackPanels(G, H, Hout, WeightHh.DataPointer, Hout, Panels.Ensure(size)), "mklrnn_pack_panels");
+        _panelsVersion = WeightHh.Version;
+    }
+
     public void Dispose()
     {
         foreach (Parameter p in Parameters()) p.Dispose();
@@ -161,7 +175,7 @@ internal sealed unsafe class LayerDirection : IDisposable
         HhBackward.Dispose();
         HnBackward.Dispose();
         HrBackward.Dispose();
-        foreach (Workspace w in new[] { Gates, Gh, Ghn, HPrev, CPrev, C, M, Rh, HState, CState, DhState, DcState, DhP, Scratch })
+        foreach (Workspace w in new[] { HStateAlt, Panels, Gates, Gh, Ghn, HPrev, CPrev, C, M, Rh, HState, CState, DhState, DcState, DhP, Scratch })
             w.Dispose();
     }
 }

@@ -34,6 +34,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Action _forwardReverse;
     private readonly Action _backwardReverse;
     private SideThread? _side;
+    private ColumnSplitSteps? _columnSplit;
     private CallState _call;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
@@ -72,10 +73,11 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     }
 
     /// <summary>
-    /// Bidirectional layers run their two directions concurrently, each on its own core with
-    /// single-threaded MKL (default: on when the machine has two or more cores).
+    /// Use a second core through a side thread: bidirectional layers run their two directions
+    /// concurrently (each with single-threaded MKL), and small-batch inference splits the hidden
+    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Default: on with two or more cores.
     /// </summary>
-    public bool ParallelDirections { get; set; } = Environment.ProcessorCount >= 2;
+    public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
 
     public RnnConfig Config { get; }
 
@@ -206,12 +208,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// </summary>
     private void RunDirections(Action<int> job)
     {
-        if (Config.Directions == 1 || !ParallelDirections)
+        if (Config.Directions == 1 || !UseSideThread)
         {
             for (int d = 0; d < Config.Directions; d++) job(d);
             return;
         }
-        _side ??= new SideThread("MklRnn reverse direction");
+        _side ??= new SideThread("MklRnn side thread");
         int previous = Mkl.SetNumThreadsLocal(1);
         try
         {
@@ -241,10 +243,18 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         ld.PackWeights(_plan.BatchSize, call.Training);
         ld.Y = call.Y;
         ld.LdY = Config.OutputSize;
-        // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
-        Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
         LoadState(call.H0, call.C0, call.Layer * D + d, ld);
-        RunSteps(ld, call.Training);
+        if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
+        {
+            _columnSplit ??= new ColumnSplitSteps();
+            _columnSplit.Run(ld, _side ??= new SideThread("MklRnn column split"), call.X, _plan);
+        }
+        else
+        {
+            // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
+            Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
+            RunSteps(ld, call.Training);
+        }
         StoreState(call.HN, call.CN, call.Layer * D + d, ld);
     }
 

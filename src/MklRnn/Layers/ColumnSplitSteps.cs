@@ -1,0 +1,113 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+
+namespace MklRnn.Layers;
+
+/// <summary>
+/// The latency path for small batches (N &lt;= 4) in inference: each step's recurrent product is a GEMV
+/// that reads all of W_hh, which MKL streams from L3 every step. Here the hidden columns are split
+/// between two threads; each owns the G gate rows of its columns, so its half of W_hh (re-laid into
+/// column panels) stays in its own core's cache, and one fused kernel per thread and step does the
+/// recurrent product and the element-wise update. The threads meet at a spin barrier once per step
+/// (h_t must be complete before step t+1), reading h from one buffer and writing the other.
+/// Used for unidirectional stacks (with <see cref="RecurrentStack.UseSideThread"/> on), for
+/// LSTM without peepholes or projection, GRU (linear_before_reset = 1) and vanilla RNN, without lengths.
+/// </summary>
+internal sealed unsafe class ColumnSplitSteps
+{
+    /// <summary>Largest batch the path is for: beyond it the per-step GEMM is no longer a GEMV.</summary>
+    public const int MaxBatch = 4;
+
+    private readonly SpinBarrier _barrier = new(2);
+    private readonly Action _sideJob;
+    private LayerDirection? _ld;
+    private float* _x;
+    private int _split;
+    private int _steps, _batch;
+
+    public ColumnSplitSteps() => _sideJob = () => RunRange(_split, _ld!.H);
+
+    public static bool Applies(RnnConfig config, SequencePlan plan, bool training) =>
+        !training && !plan.HasLengths && plan.BatchSize <= MaxBatch
+        && config.HiddenSize >= 16 && config.ProjSize == 0 && !config.Peephole
+        && !(config.Cell == CellKind.Gru && !config.LinearBeforeReset);
+
+    /// <summary>Runs direction ld over the plan's steps (state loaded in ld.HState / ld.CState; outputs to ld.Y).</summary>
+    public void Run(LayerDirection ld, SideThread side, float* x, SequencePlan plan)
+    {
+        _ld = ld;
+        _x = x;
+        _steps = plan.SeqLength;
+        _batch = plan.BatchSize;
+        // Column split at a multiple of 8 (the kernels' block), as even as that allows.
+        _split = Math.Min(ld.H, (ld.H / 2 + 7) / 8 * 8);
+        ld.PackPanels();
+        ld.HStateAlt.Ensure((long)_batch * ld.H);
+        _barrier.Reset();
+        int previous = Mkl.SetNumThreadsLocal(1);
+        try
+        {
+            side.Start(_sideJob);
+            try
+            {
+                RunRange(0, _split);
+            }
+            finally
+            {
+                side.Wait();
+            }
+        }
+        finally
+        {
+            Mkl.SetNumThreadsLocal(previous);
+        }
+        // The last step wrote the alternate buffer when the step count is odd.
+        if (_steps % 2 == 1) Rows.Copy(ld.HStateAlt.Pointer, ld.H, ld.HState.Pointer, ld.H, _batch, ld.H);
+    }
+
+    /// <summary>One thread's share: its gate columns of the input projection, then every step for columns [j0, j1).</summary>
+    private void RunRange(int j0, int j1)
+    {
+        LayerDirection ld = _ld!;
+        int H = ld.H, GH = ld.GH, I = ld.I, N = _batch, T = _steps;
+        try
+        {
+            if (j1 > j0)
+            {
+                // Input projection, this thread's columns of every gate, all steps at once.
+                for (int g = 0; g < ld.G; g++)
+                    Gemm.Multiply(false, true, T * N, j1 - j0, I, 1f, _x, I, ld.WeightIh.DataPointer + (long)(g * H + j0) * I, I,
+                        0f, ld.Gates.Pointer + g * H + j0, GH);
+            }
+            float* hA = ld.HState.Pointer, hB = ld.HStateAlt.Pointer;
+            for (int k = 0; k < T; k++)
+            {
+                int t = ld.Reverse ? T - 1 - k : k;
+                long o = (long)t * N;
+                float* hPrev = k % 2 == 0 ? hA : hB, hNext = k % 2 == 0 ? hB : hA;
+                if (j1 > j0) Step(ld, j0, j1, ld.Gates.Pointer + o * GH, hPrev, hNext, ld.Y + o * ld.LdY + ld.Direction * ld.Hout);
+                if (!_barrier.SignalAndWait()) return;
+            }
+        }
+        catch
+        {
+            _barrier.Abort();
+            throw;
+        }
+    }
+
+    private void Step(LayerDirection ld, int j0, int j1, float* gx, float* hPrev, float* hNext, float* y)
+    {
+        int N = _batch, H = ld.H, GH = ld.GH;
+        float* panels = ld.Panels.Pointer, bIh = ld.BiasIh.DataPointer, bHh = ld.BiasHh.DataPointer;
+        int status = ld.Config.Cell switch
+        {
+            CellKind.Lstm => NativeShim.LstmStepPanels(N, H, H, j0, j1, panels, gx, GH, bIh, bHh, hPrev, H,
+                ld.CState.Pointer, H, hNext, H, y, ld.LdY),
+            CellKind.Gru => NativeShim.GruStepPanels(N, H, H, j0, j1, panels, gx, GH, bIh, bHh, hPrev, H, hNext, H, y, ld.LdY),
+            CellKind.RnnRelu => NativeShim.RnnStepPanels(NativeShim.ActRelu, N, H, H, j0, j1, panels, gx, GH, bIh, bHh, hPrev, H, hNext, H, y, ld.LdY),
+            _ => NativeShim.RnnStepPanels(NativeShim.ActTanh, N, H, H, j0, j1, panels, gx, GH, bIh, bHh, hPrev, H, hNext, H, y, ld.LdY),
+        };
+        Status.ThrowIfFailed(status, "mklrnn_*_step_panels");
+    }
+}
