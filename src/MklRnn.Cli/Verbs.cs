@@ -9,5 +9,7 @@ internal static class Verbs
     {
         yield return ConformanceVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return BenchVerb.Create();
+        yield return PerfRunVerb.Create();
     }
 }

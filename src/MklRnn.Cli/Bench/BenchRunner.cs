@@ -1,0 +1,84 @@
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cli.Bench;
+
+/// <summary>
+/// Runs one benchmark request: validates it, sets MKL's threads, times the engine (and the same GEMMs alone),
+/// and prints the human line and the RESULT line. Exit codes follow the harness protocol.
+/// </summary>
+internal static class BenchRunner
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int SanityFailure = 3;
+    public const int Unsupported = 4;
+
+    public static int Run(BenchOptions options, TextWriter output, TextWriter error)
+    {
+        if (options.FindError() is string problem)
+        {
+            error.WriteLine($"bench: {problem}");
+            return Usage;
+        }
+        if (!options.CellSupported)
+        {
+            error.WriteLine($"bench: cell '{options.Cell}' is not supported (supported: {string.Join(", ", BenchOptions.Cells.Keys)})");
+            return Unsupported;
+        }
+        try
+        {
+            return Measure(options, output, error);
+        }
+        catch (Exception e) when (e is MklRnnNativeException or ArgumentException or OutOfMemoryException or InvalidOperationException)
+        {
+            error.WriteLine($"bench: {e.Message.Split('\n')[0]}");
+            return Failed;
+        }
+    }
+
+    private static int Measure(BenchOptions options, TextWriter output, TextWriter error)
+    {
+        NativeLoader.EnsureLoaded();
+        MklRuntime.SetThreads(options.Threads);
+        int[] lengths = options.Lengths == "uniform" ? BenchInputs.UniformLengths(options.T, options.N, BenchInputs.Seed) : [];
+        long rows = lengths.Length > 0 ? lengths.Sum(l => (long)l) : (long)options.T * options.N;
+
+        Timing engine;
+        using (var stack = new StackWorkload(options, lengths))
+        {
+            engine = IterationTimer.Measure(stack.Run, stack.Prepare, options.Iters, options.Warmup, options.MinTime);
+            if (stack.SanityProblem() is string insane)
+            {
+                error.WriteLine($"bench: SANITY FAILURE: {insane}");
+                return SanityFailure;
+            }
+        }
+
+        Timing? gemmOnly = null;
+        if (!options.NoGemmOnly)
+        {
+            using var gemms = new GemmOnlyWorkload(options, lengths);
+            gemmOnly = IterationTimer.Measure(gemms.Run, null, options.Iters, options.Warmup, options.MinTime);
+        }
+
+        double flops = FlopCount.Standard(options.ToConfig(), rows, options.Training);
+        var result = new BenchResult(options, options.Threads, rows, flops, engine, gemmOnly, MklRuntime.Version)
+        {
+            StepPath = StepPathOf(options, lengths),
+        };
+        output.WriteLine(result.ToHumanLine());
+        if (options.Json) output.WriteLine(result.ToResultLine());
+        return Ok;
+    }
+
+    /// <summary>Mirrors the engine's choice (RecurrentStack.ForwardDirection) between MKL steps and the column split.</summary>
+    private static string StepPathOf(BenchOptions options, int[] lengths)
+    {
+        var plan = new SequencePlan();
+        plan.Build(options.T, options.N, lengths);
+        bool split = options.Dirs == 1 && options.Threads >= 2 && ColumnSplitSteps.Applies(options.ToConfig(), plan, options.Training);
+        return split ? "column-split" : "mkl";
+    }
+}

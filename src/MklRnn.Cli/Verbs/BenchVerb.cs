@@ -1,0 +1,63 @@
+using System.CommandLine;
+using MklRnn.Cli.Bench;
+
+namespace MklRnn.Cli;
+
+/// <summary>
+/// <c>mklrnn bench --cell lstm --mode infer --T 50 --N 64 --I 512 --H 512 ... --json</c>: one benchmark in the
+/// anchors harness's engine protocol (prints <c>RESULT {json}</c>). Exit 2: bad options; 3: implausible
+/// outputs; 4: unsupported cell.
+/// </summary>
+internal static class BenchVerb
+{
+    public static Command Create()
+    {
+        var d = new BenchOptions();
+        var cell = new Option<string>("--cell") { Description = "lstm | gru (PyTorch's, linear before reset) | rnn_tanh (also gru_rbl, rnn_relu)", DefaultValueFactory = _ => d.Cell };
+        var mode = new Option<string>("--mode") { Description = "infer (forward) | train (training forward + full backward)", DefaultValueFactory = _ => d.Mode };
+        var t = Int("--T", "time steps", d.T);
+        var n = Int("--N", "batch size", d.N);
+        var i = Int("--I", "input size", d.I);
+        var h = Int("--H", "hidden size", d.H);
+        var layers = Int("--layers", "stacked layers (a layer above the first takes dirs*H inputs)", d.Layers);
+        var dirs = Int("--dirs", "directions: 1, or 2 (bidirectional)", d.Dirs);
+        var threads = Int("--threads", "threads (MKL's and MklRnn's side thread)", d.Threads);
+        var iters = Int("--iters", "at least this many timed iterations", d.Iters);
+        var warmup = Int("--warmup", "untimed iterations first (at least one runs)", d.Warmup);
+        var minTime = new Option<double>("--min-time") { Description = "keep timing until this many seconds passed (max 1000 iterations)", DefaultValueFactory = _ => d.MinTime };
+        var shape = new Option<string>("--shape") { Description = "shape id echoed in the RESULT line (S1..S7)", DefaultValueFactory = _ => d.Shape };
+        var json = new Option<bool>("--json") { Description = "also print the RESULT {json} line" };
+        var lengths = new Option<string>("--lengths") { Description = "full (all T steps) | uniform (lengths uniform in [T/4, T], seeded)", DefaultValueFactory = _ => d.Lengths };
+        var noGemmOnly = new Option<bool>("--no-gemm-only") { Description = "skip the GEMM-only measurement" };
+
+        var command = new Command("bench",
+            "Time one RNN/LSTM/GRU shape in the anchors harness protocol (median ms, GFLOP/s, GEMM-only time); "
+            + "exit 2 on bad options, 4 on an unsupported cell.")
+        {
+            cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, noGemmOnly,
+        };
+        command.SetAction(parse => BenchRunner.Run(new BenchOptions
+        {
+            Cell = parse.GetValue(cell)!,
+            Mode = parse.GetValue(mode)!,
+            T = parse.GetValue(t),
+            N = parse.GetValue(n),
+            I = parse.GetValue(i),
+            H = parse.GetValue(h),
+            Layers = parse.GetValue(layers),
+            Dirs = parse.GetValue(dirs),
+            Threads = parse.GetValue(threads),
+            Iters = parse.GetValue(iters),
+            Warmup = parse.GetValue(warmup),
+            MinTime = parse.GetValue(minTime),
+            Shape = parse.GetValue(shape)!,
+            Json = parse.GetValue(json),
+            Lengths = parse.GetValue(lengths)!,
+            NoGemmOnly = parse.GetValue(noGemmOnly),
+        }, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return command;
+    }
+
+    private static Option<int> Int(string name, string description, int defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+}
