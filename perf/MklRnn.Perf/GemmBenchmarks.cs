@@ -1,0 +1,61 @@
+using BenchmarkDotNet.Attributes;
+using MklRnn.Core;
+using MklRnn.Memory;
+
+namespace MklRnn.Perf;
+
+/// <summary>
+/// The LSTM GEMMs at S1 (N = 64, I = 512) for H = 512 and the awkward H = 391: one recurrent step
+/// (64 x 4H x H) as plain cblas_sgemm and as packed compute (weights packed once, as the engine does),
+/// and the input projection of all 50 steps at once (3200 x 4H x 512).
+/// </summary>
+[BenchmarkCategory("Gemm")]
+public unsafe class GemmBenchmarks
+{
+    private const int T = 50, N = 64, I = 512;
+    private NativeBuffer _h = null!, _x = null!, _whh = null!, _wih = null!, _gates = null!;
+    private PackedWeights _packed = null!;
+
+    [Params(512, 391)]
+    public int H { get; set; }
+
+    private int GH => 4 * H;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        PerfSetup.UseAllCores();
+        _h = Filled(N * H, 1);
+        _x = Filled(T * N * I, 2);
+        _whh = Filled(GH * H, 3);
+        _wih = Filled(GH * I, 4);
+        _gates = Filled(T * N * GH, 5);
+        _packed = new PackedWeights();
+        _packed.Pack(_whh.Pointer, GH, H, H, transposed: true, maxM: N, sourceVersion: 0);
+    }
+
+    [Benchmark(Baseline = true, Description = "step sgemm 64 x 4H x H")]
+    public void StepSgemm() =>
+        Gemm.Multiply(false, true, N, GH, H, 1f, _h.Pointer, H, _whh.Pointer, H, 1f, _gates.Pointer, GH);
+
+    [Benchmark(Description = "step packed compute 64 x 4H x H")]
+    public void StepPacked() => _packed.Multiply(N, _h.Pointer, H, 1f, _gates.Pointer, GH);
+
+    [Benchmark(Description = "input projection 3200 x 4H x 512")]
+    public void InputProjection() =>
+        Gemm.Multiply(false, true, T * N, GH, I, 1f, _x.Pointer, I, _wih.Pointer, I, 0f, _gates.Pointer, GH);
+
+    private static NativeBuffer Filled(int count, int seed)
+    {
+        var buffer = new NativeBuffer(count);
+        PerfSetup.Uniform(count, PerfSetup.Seed + seed).CopyTo(buffer.Span);
+        return buffer;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _packed.Dispose();
+        foreach (NativeBuffer b in new[] { _h, _x, _whh, _wih, _gates }) b.Dispose();
+    }
+}
