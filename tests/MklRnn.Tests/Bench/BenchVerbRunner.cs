@@ -1,0 +1,43 @@
+using System.CommandLine;
+using MklRnn.Cli;
+
+namespace MklRnn.Tests.Bench;
+
+/// <summary>Runs `mklrnn bench ...` in-process through the real command tree, with Program.cs's exit-code rule.</summary>
+internal static class BenchVerbRunner
+{
+    public static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var root = new RootCommand("test");
+        foreach (Command verb in Verbs.All())
+            root.Subcommands.Add(verb);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        ParseResult parse = root.Parse(["bench", .. args]);
+        int exitCode = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (parse.Errors.Count > 0 ? 2 : exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// A tiny, fast shape with the harness's full argument list. extra: "--option value" pairs replace the default
+    /// value of that option (options may appear once), a lone flag ("--no-gemm-only") is appended.
+    /// </summary>
+    public static string[] Tiny(params string[] extra)
+    {
+        var values = new List<(string Option, string? Value)>
+        {
+            ("--cell", "lstm"), ("--mode", "infer"), ("--T", "5"), ("--N", "3"), ("--I", "4"), ("--H", "6"),
+            ("--layers", "1"), ("--dirs", "1"), ("--threads", "1"), ("--iters", "3"), ("--warmup", "1"),
+            ("--min-time", "0"), ("--shape", "tiny"), ("--json", null),
+        };
+        for (int i = 0; i < extra.Length; i++)
+        {
+            bool hasValue = i + 1 < extra.Length && !extra[i + 1].StartsWith("--", StringComparison.Ordinal);
+            string? value = hasValue ? extra[++i] : null;
+            int at = values.FindIndex(v => v.Option == extra[hasValue ? i - 1 : i]);
+            if (at >= 0) values[at] = (values[at].Option, value);
+            else values.Add((extra[hasValue ? i - 1 : i], value));
+        }
+        return values.SelectMany(v => v.Value == null ? new[] { v.Option } : new[] { v.Option, v.Value }).ToArray();
+    }
+}
