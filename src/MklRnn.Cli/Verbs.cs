@@ -9,5 +9,9 @@ internal static class Verbs
     {
         yield return ConformanceVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return TrainVerb.Create();
+        yield return EvalVerb.Create();
+        yield return SampleVerb.Create();
+        yield return DemoVerb.Create();
     }
 }

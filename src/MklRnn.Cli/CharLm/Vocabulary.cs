@@ -59,8 +59,11 @@ internal sealed class Vocabulary
     }
 
     /// <summary>A character for error messages: quoted, with its code point (U+0009 reads better than a raw tab).</summary>
-    public static string Describe(Rune r) =>
-        $"{JsonSerializer.Serialize(r.ToString())} (U+{r.Value.ToString("X4", CultureInfo.InvariantCulture)})";
+    public static string Describe(Rune r)
+    {
+        string code = "U+" + r.Value.ToString("X4", CultureInfo.InvariantCulture);
+        return Rune.IsControl(r) || (Rune.IsWhiteSpace(r) && r.Value != ' ') ? code : $"'{r}' ({code})";
+    }
 
     public string ToJson() => JsonSerializer.Serialize(_symbols);
 
