@@ -8,7 +8,7 @@ internal sealed record TrainingSettings
 {
     public int BatchSize { get; init; } = 32;
     public int SeqLength { get; init; } = 64;
-    public float LearningRate { get; init; } = 2e-3f;
+    public float LearningRate { get; init; } = 5e-3f;
 
     /// <summary>"adam" or "sgd" (SGD with momentum 0.9).</summary>
     public string Optimizer { get; init; } = "adam";

@@ -21,7 +21,7 @@ internal static class TrainVerb
         var embedding = new Option<int>("--embedding") { Description = "Embedding size", DefaultValueFactory = _ => 64 };
         var seqLength = new Option<int>("--seq-length") { Description = "Steps per chunk (truncated BPTT length)", DefaultValueFactory = _ => 64 };
         var batchSize = new Option<int>("--batch-size") { Description = "Parallel streams per step", DefaultValueFactory = _ => 32 };
-        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 2e-3f };
+        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => new TrainingSettings().LearningRate };
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
         var clip = new Option<float>("--clip") { Description = "Clip the global gradient norm to this (0 = off)", DefaultValueFactory = _ => 1f };
         var dropout = new Option<float>("--dropout") { Description = "Dropout between layers and before the head, in [0, 1)", DefaultValueFactory = _ => 0f };
