@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
+using MklRnn.IO;
 using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
@@ -32,6 +33,30 @@ public class CharLmEvalSampleTests
         double printed = double.Parse(output["perplexity ".Length..].Trim(), CultureInfo.InvariantCulture);
         Assert.Equal(Math.Round(reference, 4), printed, 3);
         Assert.InRange(reference, 1.5, 200); // a real, partly trained model: not 1, not chance only
+    }
+
+    [Fact]
+    public void APyTorchStyleFileWithOnlyModelTensorsAndExtrasEvaluatesTheSame()
+    {
+        using var folder = new TempFolder();
+        string text = CharLmFixtures.WriteText(folder);
+        string checkpoint = folder["ck.safetensors"];
+        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 4));
+
+        // What a PyTorch script would write: the state_dict of embedding/rnn/head, the six metadata keys, plus
+        // something the model does not use (a tensor and a metadata key).
+        var source = SafeTensorsFile.Read(checkpoint);
+        var writer = new SafeTensorsWriter();
+        foreach (string key in new[] { "format", "cell", "vocab", "embedding_size", "hidden_size", "num_layers" })
+            writer.SetMetadata(key, source.Metadata[key]);
+        writer.SetMetadata("torch_version", "2.5.1");
+        foreach (SafeTensorInfo t in source.Tensors.Where(t => t.Name.Split('.')[0] is "embedding" or "rnn" or "head"))
+            writer.Add(t.Name, t.Shape, source.ReadFloat32(t.Name));
+        writer.Add("decoder_extra.weight", [2, 2], [1f, 2f, 3f, 4f]);
+        writer.Save(folder["torch.safetensors"]);
+        Assert.DoesNotContain(SafeTensorsFile.Read(folder["torch.safetensors"]).Tensors, t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal));
+
+        Assert.Equal(EvalVerb.Run(checkpoint, text), EvalVerb.Run(folder["torch.safetensors"], text));
     }
 
     [Fact]
