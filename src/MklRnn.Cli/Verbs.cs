@@ -7,9 +7,13 @@ internal static class Verbs
 {
     public static IEnumerable<Command> All()
     {
+        yield return TrainVerb.Create();
+        yield return EvalVerb.Create();
+        yield return SampleVerb.Create();
+        yield return DemoVerb.Create();
         yield return ConformanceVerb.Create();
-        yield return PerfCompareVerb.Create();
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
+        yield return PerfCompareVerb.Create();
     }
 }

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using MklRnn.Cli.CharLm;
+
+namespace MklRnn.Cli;
+
+/// <summary>`mklrnn train`: trains a character-level language model (see docs/charlm.md).</summary>
+internal static class TrainVerb
+{
+    public static Command Create()
+    {
+        var text = new Option<string?>("--text") { Description = $"Training text (UTF-8); default: {Corpus.DefaultName}" };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Checkpoint file to write (and to read with --resume); the loss curve goes beside it as NAME.loss.svg",
+            DefaultValueFactory = _ => new TrainOptions().CheckpointPath,
+        };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --checkpoint (architecture, text and settings come from it)" };
+        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
+        var layers = new Option<int>("--layers") { Description = "Recurrent layers", DefaultValueFactory = _ => 1 };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => 256 };
+        var embedding = new Option<int>("--embedding") { Description = "Embedding size", DefaultValueFactory = _ => 64 };
+        var seqLength = new Option<int>("--seq-length") { Description = "Steps per chunk (truncated BPTT length)", DefaultValueFactory = _ => 64 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Parallel streams per step", DefaultValueFactory = _ => 32 };
+        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => new TrainingSettings().LearningRate };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
+        var clip = new Option<float>("--clip") { Description = "Clip the global gradient norm to this (0 = off)", DefaultValueFactory = _ => 1f };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout between layers and before the head, in [0, 1)", DefaultValueFactory = _ => 0f };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and the dropout masks", DefaultValueFactory = _ => 1 };
+        var time = new Option<double?>("--time") { Description = "Stop after this many seconds (this session)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Stop after this many epochs (default 1 when no budget is given)" };
+        var steps = new Option<long?>("--steps") { Description = "Stop after this many steps (over the whole run)" };
+        var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 500 };
+        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+
+        var command = new Command("train", "Train a character-level language model on a text; Ctrl-C saves a checkpoint and stops.")
+        {
+            text, checkpoint, resume, cell, layers, hidden, embedding, seqLength, batchSize, lr, optimizer, clip, dropout, seed,
+            time, epochs, steps, every, threads,
+        };
+        command.SetAction(parse => CharLmVerbs.Guard("train", parse, output =>
+        {
+            CellKind cellKind = CellNames.Parse(parse.GetValue(cell)!)
+                ?? throw new CharLmException($"--cell must be one of {CellNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
+            var options = new TrainOptions
+            {
+                CheckpointPath = parse.GetValue(checkpoint)!,
+                Resume = parse.GetValue(resume),
+                Cell = cellKind,
+                Layers = parse.GetValue(layers),
+                HiddenSize = parse.GetValue(hidden),
+                EmbeddingSize = parse.GetValue(embedding),
+                Dropout = parse.GetValue(dropout),
+                Settings = new TrainingSettings
+                {
+                    TextPath = parse.GetValue(text),
+                    BatchSize = parse.GetValue(batchSize),
+                    SeqLength = parse.GetValue(seqLength),
+                    LearningRate = parse.GetValue(lr),
+                    Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(),
+                    ClipNorm = parse.GetValue(clip),
+                    Seed = parse.GetValue(seed),
+                },
+                Budget = new TrainBudget(parse.GetValue(time), parse.GetValue(epochs), parse.GetValue(steps)),
+                CheckpointEvery = parse.GetValue(every),
+                Threads = parse.GetValue(threads),
+            };
+            if (options.Resume && parse.GetValue(text) != null)
+                throw new CharLmException("--resume trains on the checkpoint's own text; leave out --text");
+            TrainingDisplay.Run(options, output);
+            return 0;
+        }));
+        return command;
+    }
+}

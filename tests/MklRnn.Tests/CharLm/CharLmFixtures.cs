@@ -1,0 +1,74 @@
+using System.CommandLine;
+using MklRnn.Cli;
+using MklRnn.Cli.CharLm;
+using MklRnn.IO;
+using MklRnn.Tests.PerfCompare;
+
+namespace MklRnn.Tests.CharLm;
+
+/// <summary>Small texts, tiny training options and an in-process CLI runner for the character LM tests.</summary>
+internal static class CharLmFixtures
+{
+    /// <summary>A short English text (about 700 characters: an epoch of the tiny options is ~10 steps).</summary>
+    public const string SmallText =
+        "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step.\n" +
+        "All that glitters is not gold; all who wander are not lost. The early bird catches the worm, but the\n" +
+        "second mouse gets the cheese. Knowledge speaks, but wisdom listens. Time flies like an arrow; fruit\n" +
+        "flies like a banana. Fortune favours the bold, and the bold favour fortune cookies.\n" +
+        "%\n" +
+        "Never put off until tomorrow what you can do the day after tomorrow. To err is human; to really foul\n" +
+        "things up requires a computer. The best way to predict the future is to invent it.\n" +
+        "%\n" +
+        "It is a truth universally acknowledged that a program in possession of good tests must be in want of\n" +
+        "a refactoring. Simplicity is prerequisite for reliability.\n";
+
+    /// <summary>Writes the small text into the folder; returns its path.</summary>
+    public static string WriteText(TempFolder folder, string name = "text.txt", string text = SmallText)
+    {
+        string path = folder[name];
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>Options of a tiny, fast run on a text.</summary>
+    public static TrainOptions Tiny(string textPath, string checkpoint, long steps, CellKind cell = CellKind.Lstm,
+        int layers = 2, float dropout = 0.2f) => new()
+    {
+        CheckpointPath = checkpoint,
+        Cell = cell,
+        Layers = layers,
+        HiddenSize = 16,
+        EmbeddingSize = 8,
+        Dropout = dropout,
+        Settings = new TrainingSettings { TextPath = textPath, BatchSize = 4, SeqLength = 16, LearningRate = 1e-2f, Seed = 7 },
+        Budget = new TrainBudget(Steps: steps),
+        CheckpointEvery = 3,
+        Threads = 1,
+    };
+
+    /// <summary>Runs `mklrnn ARGS` in-process through the real command tree.</summary>
+    public static (int ExitCode, string Output, string Error) Cli(params string[] args)
+    {
+        var root = new RootCommand("test");
+        foreach (Command verb in Verbs.All()) root.Subcommands.Add(verb);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        ParseResult parse = root.Parse(args);
+        int exitCode = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return (parse.Errors.Count > 0 ? 2 : exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Copies a safetensors file (F32 and I64 tensors) with one metadata value changed.</summary>
+    public static void CopyWithMetadata(string source, string destination, string key, string value)
+    {
+        var file = SafeTensorsFile.Read(source);
+        var writer = new SafeTensorsWriter();
+        foreach (var (k, v) in file.Metadata) writer.SetMetadata(k, k == key ? value : v);
+        foreach (SafeTensorInfo t in file.Tensors)
+        {
+            if (t.Dtype == SafeTensorsDtype.I64) writer.AddInt64(t.Name, t.Shape, file.ReadInt64(t.Name));
+            else writer.Add(t.Name, t.Shape, file.ReadFloat32(t.Name));
+        }
+        writer.Save(destination);
+    }
+}
