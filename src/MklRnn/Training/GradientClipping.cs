@@ -21,15 +21,16 @@ public static class GradientClipping
     {
         ArgumentNullException.ThrowIfNull(parameters);
         CheckMaxNorm(maxNorm);
-        Parameter[] list = parameters.ToArray();
-        for (int i = 0; i < list.Length; i++)
+        // A list is used as it is (indexed, no enumerator), so a training step that clips allocates nothing.
+        IReadOnlyList<Parameter> list = parameters as IReadOnlyList<Parameter> ?? parameters.ToArray();
+        for (int i = 0; i < list.Count; i++)
             if (list[i] == null) throw new ArgumentException($"{nameof(parameters)}[{i}] is null", nameof(parameters));
         double sumSquares = 0;
-        foreach (Parameter p in list) sumSquares += SumOfSquares(p.Grad);
+        for (int i = 0; i < list.Count; i++) sumSquares += SumOfSquares(list[i].Grad);
         double norm = Math.Sqrt(sumSquares);
         double factor = Factor(norm, maxNorm);
         if (factor != 1)
-            foreach (Parameter p in list) Scale(p.Grad, (float)factor);
+            for (int i = 0; i < list.Count; i++) Scale(list[i].Grad, (float)factor);
         return norm;
     }
 

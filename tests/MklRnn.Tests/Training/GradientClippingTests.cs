@@ -52,6 +52,22 @@ public class GradientClippingTests
     }
 
     [Fact]
+    public void ClippingAParameterListAllocatesNothing()
+    {
+        using var a = new Parameter("a", 64);
+        using var b = new Parameter("b", 32);
+        IReadOnlyList<Parameter> parameters = [a, b];
+        a.Grad.Fill(1f); b.Grad.Fill(-2f);
+        GradientClipping.ClipByGlobalNorm(parameters, 1.0);   // warm up (JIT)
+        a.Grad.Fill(1f); b.Grad.Fill(-2f);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        double norm = GradientClipping.ClipByGlobalNorm(parameters, 1.0);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(Math.Sqrt(64 * 1.0 + 32 * 4.0), norm, 9);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void BadMaxNormThrows()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ClipByGlobalNorm(new List<float[]> { new float[1] }, 0));
