@@ -9,5 +9,6 @@ internal static class Verbs
     {
         yield return ConformanceVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return Seq2SeqVerb.Create();
     }
 }
