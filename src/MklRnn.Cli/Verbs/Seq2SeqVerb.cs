@@ -166,17 +166,18 @@ internal static class Seq2SeqVerb
             int limit = maxLength > 0 ? maxLength : length + 2;
             Hypothesis[] greedy = SequenceAccuracy.Decode(model, task.HeldOut, 1, limit, 0);
             Hypothesis[] beamed = SequenceAccuracy.Decode(model, task.HeldOut, beam, limit, alpha);
-            int greedyRight = 0, beamRight = 0, beamBetter = 0;
+            int greedyRight = 0, beamRight = 0, beamBetter = 0, beamWorse = 0;
             for (int i = 0; i < greedy.Length; i++)
             {
                 int[] want = ReversalTask.Reverse(task.HeldOut[i]);
                 if (greedy[i].Ended && greedy[i].Tokens.AsSpan().SequenceEqual(want)) greedyRight++;
                 if (beamed[i].Ended && beamed[i].Tokens.AsSpan().SequenceEqual(want)) beamRight++;
                 if (beamed[i].LogProbability > greedy[i].LogProbability + 1e-6) beamBetter++;
+                if (beamed[i].LogProbability < greedy[i].LogProbability - 1e-6) beamWorse++;
             }
             output.WriteLine($"held-out: {greedy.Length} strings of {length} digits");
             output.WriteLine($"greedy        sequence accuracy {(double)greedyRight / greedy.Length:P2}");
-            output.WriteLine($"beam {beam,-3} a={alpha.ToString(CultureInfo.InvariantCulture),-4} sequence accuracy {(double)beamRight / greedy.Length:P2}  (higher log P than greedy on {beamBetter})");
+            output.WriteLine($"beam {beam,-3} a={alpha.ToString(CultureInfo.InvariantCulture),-4} sequence accuracy {(double)beamRight / greedy.Length:P2}  (log P above greedy's on {beamBetter}, below on {beamWorse})");
         }
         if (inputs.Length > 0)
         {
