@@ -13,7 +13,7 @@ internal sealed class ReversalTask
     public const int Eos = 11;
     public const int TargetVocabulary = 12;
 
-    private readonly Random _random;
+    private readonly int _seed;
     private readonly HashSet<string> _heldOut = [];
 
     /// <param name="minLength">Shortest training string.</param>
@@ -35,7 +35,7 @@ internal sealed class ReversalTask
             if (_heldOut.Add(Key(s))) heldOut.Add(s);
         }
         HeldOut = heldOut;
-        _random = new Random(seed);
+        _seed = seed;
     }
 
     public int MinLength { get; }
@@ -47,13 +47,17 @@ internal sealed class ReversalTask
     /// <summary>The expected output of a source.</summary>
     public static int[] Reverse(int[] source) => source.Reverse().ToArray();
 
-    /// <summary>Fills sources and targets with a fresh training batch (lengths uniform in [MinLength, MaxLength]).</summary>
-    public void NextBatch(int[][] sources, int[][] targets)
+    /// <summary>
+    /// Fills sources and targets with training batch number `step` (lengths uniform in [MinLength, MaxLength]):
+    /// a function of the seed and the step, so a resumed run sees the data an uninterrupted one would.
+    /// </summary>
+    public void Batch(long step, int[][] sources, int[][] targets)
     {
+        var random = new Random(HashCode.Combine(_seed, step));
         for (int i = 0; i < sources.Length; i++)
         {
             int[] s;
-            do s = RandomDigits(_random, _random.Next(MinLength, MaxLength + 1));
+            do s = RandomDigits(random, random.Next(MinLength, MaxLength + 1));
             while (s.Length == MaxLength && _heldOut.Contains(Key(s)));
             sources[i] = s;
             targets[i] = Reverse(s);

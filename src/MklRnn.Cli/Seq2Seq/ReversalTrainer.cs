@@ -55,8 +55,11 @@ internal sealed class ReversalTrainer : IDisposable
     public Optimizer Optimizer => _optimizer;
     public ReversalTask Task => _task;
 
-    /// <summary>Runs the steps left to Options.Steps; reports progress lines; returns the final held-out greedy accuracy.</summary>
-    public double Train(TextWriter? log)
+    /// <summary>
+    /// Runs the steps left to Options.Steps (or to stopAt, to interrupt a run); reports progress lines;
+    /// returns the final held-out greedy accuracy.
+    /// </summary>
+    public double Train(TextWriter? log, long stopAt = long.MaxValue)
     {
         var sources = new int[Options.BatchSize][];
         var targets = new int[Options.BatchSize][];
@@ -64,9 +67,9 @@ internal sealed class ReversalTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
         int lossCount = 0;
-        while (_optimizer.StepCount < Options.Steps)
+        while (_optimizer.StepCount < Math.Min(Options.Steps, stopAt))
         {
-            _task.NextBatch(sources, targets);
+            _task.Batch(_optimizer.StepCount, sources, targets);
             batch.Fill(Model.Config, sources, targets);
             _optimizer.ZeroGrad();
             lossSum += Model.ForwardBackward(batch).Loss;
