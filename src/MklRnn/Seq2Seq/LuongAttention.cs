@@ -38,7 +38,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
     private readonly Workspace _gradProjectedKeys = new("attn_dkeys_proj"); // concat: (S*N, H)
     private readonly Workspace _gradWeights = new("attn_dweights");      // (S)
     private int[] _lengths = [];
-    private int _sourceLength, _batchSize, _maxSteps, _stepCount, _backwardStep;
+    private int _sourceLength, _batchSize, _maxSteps, _stepCount, _backwardStep, _lastBlock;
     private Phase _phase;
     private bool _disposed;
 
@@ -151,18 +151,19 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         fixed (float* pQuery = query, pOut = attentional)
         {
             ForwardStep(pQuery, step);
+            _lastBlock = step;
             Rows.Copy(_attentional.Pointer + (long)step * N * H, H, pOut, H, N, H);
         }
         _stepCount++;
     }
 
-    /// <summary>The attention weights of the last step, (N, S), 0 beyond each sequence's length.</summary>
+    /// <summary>The attention weights of the last step since Begin, (N, S), 0 beyond each sequence's length (also readable after backward).</summary>
     public ReadOnlySpan<float> LastWeights
     {
         get
         {
             RequireStepped();
-            return new ReadOnlySpan<float>(_weights.Pointer + (long)LastBlock * _batchSize * _sourceLength, _batchSize * _sourceLength);
+            return new ReadOnlySpan<float>(_weights.Pointer + (long)_lastBlock * _batchSize * _sourceLength, _batchSize * _sourceLength);
         }
     }
 
@@ -173,15 +174,13 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         int N = _batchSize, H = HiddenSize;
         Shapes.Require(nameof(context), context.Length, [N, H], "as (N, H)");
         fixed (float* p = context)
-            Rows.Copy(_contextQuery.Pointer + (long)LastBlock * N * 2 * H, 2 * H, p, H, N, H);
+            Rows.Copy(_contextQuery.Pointer + (long)_lastBlock * N * 2 * H, 2 * H, p, H, N, H);
     }
-
-    private int LastBlock => _phase == Phase.Training ? _stepCount - 1 : 0;
 
     private void RequireStepped()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_stepCount == 0 || _phase is not (Phase.Inference or Phase.Training))
+        if (_stepCount == 0)
             throw new InvalidOperationException("no attention step was taken since Begin");
     }
 
