@@ -80,11 +80,11 @@ internal static class Seq2SeqVerb
                         InputFeeding = !parse.GetValue(noFeeding),
                     },
                 };
-                return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), Console.Out);
+                return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"seq2seq train: {e.Message}");
+                parse.InvocationConfiguration.Error.WriteLine($"seq2seq train: {e.Message}");
                 return BadInput;
             }
         });
@@ -139,11 +139,11 @@ internal static class Seq2SeqVerb
             try
             {
                 return Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                    parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), Console.Out);
+                    parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output);
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"seq2seq decode: {e.Message}");
+                parse.InvocationConfiguration.Error.WriteLine($"seq2seq decode: {e.Message}");
                 return BadInput;
             }
         });
