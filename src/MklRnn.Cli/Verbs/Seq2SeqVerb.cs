@@ -164,8 +164,12 @@ internal static class Seq2SeqVerb
             int length = Meta("reversal.max_length");
             var task = new ReversalTask(Meta("reversal.min_length"), length, Meta("reversal.eval_size"), Meta("reversal.seed"));
             int limit = maxLength > 0 ? maxLength : length + 2;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             Hypothesis[] greedy = SequenceAccuracy.Decode(model, task.HeldOut, 1, limit, 0);
+            double greedySeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
             Hypothesis[] beamed = SequenceAccuracy.Decode(model, task.HeldOut, beam, limit, alpha);
+            double beamSeconds = clock.Elapsed.TotalSeconds;
             int greedyRight = 0, beamRight = 0, beamBetter = 0, beamWorse = 0;
             for (int i = 0; i < greedy.Length; i++)
             {
@@ -176,8 +180,9 @@ internal static class Seq2SeqVerb
                 if (beamed[i].LogProbability < greedy[i].LogProbability - 1e-6) beamWorse++;
             }
             output.WriteLine($"held-out: {greedy.Length} strings of {length} digits");
-            output.WriteLine($"greedy        sequence accuracy {(double)greedyRight / greedy.Length:P2}");
-            output.WriteLine($"beam {beam,-3} a={alpha.ToString(CultureInfo.InvariantCulture),-4} sequence accuracy {(double)beamRight / greedy.Length:P2}  (log P above greedy's on {beamBetter}, below on {beamWorse})");
+            string Rate(double seconds) => $"{seconds:F2} s, {greedy.Length / seconds:F0} strings/s";
+            output.WriteLine($"greedy        sequence accuracy {(double)greedyRight / greedy.Length:P2}  ({Rate(greedySeconds)})");
+            output.WriteLine($"beam {beam,-3} a={alpha.ToString(CultureInfo.InvariantCulture),-4} sequence accuracy {(double)beamRight / greedy.Length:P2}  ({Rate(beamSeconds)}; log P above greedy's on {beamBetter}, below on {beamWorse})");
         }
         if (inputs.Length > 0)
         {

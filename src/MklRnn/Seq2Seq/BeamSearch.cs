@@ -23,6 +23,8 @@ public static class BeamSearch
         if (decoder.RowsPerSource != beamWidth)
             throw new ArgumentException($"the decoder was started with {decoder.RowsPerSource} rows per source; beam width {beamWidth} needs as many (StartDecoding(sources, {beamWidth}))", nameof(decoder));
 
+        if (decoder.Rows % beamWidth != 0)
+            throw new ArgumentException($"the decoder has {decoder.Rows} rows, not a multiple of the beam width {beamWidth}", nameof(decoder));
         int k = beamWidth, R = decoder.Rows, N = R / k, V = decoder.VocabularySize, W = decoder.StateSize, end = decoder.EndToken;
         var score = new double[R];
         var nextScore = new double[R];

@@ -36,6 +36,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
     private readonly Workspace _gradC0 = new("dec_dc0");
     private int[] _inputIds = [];
     private int _T, _N, _S;
+    private int _memoryVersion; // counts Begin calls on the attention memory: a step decoder holds on to one
     private bool _taped;
     private bool _disposed;
 
@@ -85,6 +86,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
         if (N < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1");
         if (inputs.Length != T * N) throw new ArgumentException($"inputs: expected ({T}, {N}) = {T * N} ids, got {inputs.Length}", nameof(inputs));
         _attention.Begin(keys, sourceLength, N, sourceLengths, T, training);
+        _memoryVersion++;
         _rnn.BeginSteps(N, T, h0, c0, training);
         _T = T;
         _N = N;
@@ -170,11 +172,15 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
 
     // ------------------------------------------------------------------ inference steps
 
+    /// <summary>Changes whenever the attention memory is replaced (a teacher forward or <see cref="BeginInference"/>).</summary>
+    internal int MemoryVersion => _memoryVersion;
+
     /// <summary>Sets the memory for inference steps over N rows: keys (S, N, Hd), lengths (N).</summary>
     public void BeginInference(ReadOnlySpan<float> keys, int sourceLength, int batchSize, ReadOnlySpan<int> sourceLengths)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _attention.Begin(keys, sourceLength, batchSize, sourceLengths, 1, training: false);
+        _memoryVersion++;
         _N = batchSize;
         _taped = false;
     }

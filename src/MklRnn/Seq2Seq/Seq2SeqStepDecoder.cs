@@ -11,6 +11,7 @@ public sealed unsafe class Seq2SeqStepDecoder : IStepDecoder
 {
     private readonly Decoder _decoder;
     private readonly float[] _initial;
+    private readonly int _memoryVersion;
 
     internal Seq2SeqStepDecoder(Seq2SeqModel model, TokenBatch sources, int rowsPerSource)
     {
@@ -33,6 +34,7 @@ public sealed unsafe class Seq2SeqStepDecoder : IStepDecoder
         var lengths = new int[R];
         for (int r = 0; r < R; r++) lengths[r] = sources.Lengths[r / k];
         _decoder.BeginInference(keys, S, R, lengths);
+        _memoryVersion = _decoder.MemoryVersion;
         float[] h0 = Repeat(encoder.FinalH, L, N, k, Hd);
         float[] c0 = config.Cell == CellKind.Lstm ? Repeat(encoder.FinalC, L, N, k, Hd) : [];
         _initial = new float[R * StateSize];
@@ -56,8 +58,12 @@ public sealed unsafe class Seq2SeqStepDecoder : IStepDecoder
         _initial.CopyTo(state);
     }
 
-    public void Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> state, Span<float> logits, Span<float> nextState) =>
+    public void Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> state, Span<float> logits, Span<float> nextState)
+    {
+        if (_decoder.MemoryVersion != _memoryVersion)
+            throw new InvalidOperationException("the model was used since this decoding started (another StartDecoding or a training step); start the decoding again");
         _decoder.Step(tokens, state, logits, nextState);
+    }
 
     private static float[] Repeat(ReadOnlySpan<float> states, int L, int N, int k, int Hd)
     {

@@ -66,6 +66,10 @@ public class StepDecoderTests
         Assert.False(logits.AsSpan(0, V).SequenceEqual(logits.AsSpan(V, V)));
         var e = Assert.Throws<ArgumentException>(() => decoder.Step([3, 0], state, logits, state));
         Assert.Equal("tokens", e.ParamName);
+        // A newer decoding replaces the memory: the old step decoder refuses to run on it.
+        model.StartDecoding(batch);
+        var stale = Assert.Throws<InvalidOperationException>(() => decoder.Step([3, 0, 1, 3, 3, 3], state, logits, state));
+        Assert.Contains("start the decoding again", stale.Message);
     }
 
     [Fact]
