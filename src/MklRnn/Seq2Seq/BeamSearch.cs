@@ -2,7 +2,7 @@ namespace MklRnn.Seq2Seq;
 
 /// <summary>
 /// Beam search over an <see cref="IStepDecoder"/> whose rows are N sources × k beams (row n*k + j), every
-/// step one decoder call for all live beams of all sources. Per source, the k best extensions of its live
+/// step one decoder call for the live beams of all unfinished sources (finished ones cost nothing). Per source, the k best extensions of its live
 /// beams are kept (k = 1 is greedy); an extension by the end token, or any at maxLength, finishes a
 /// hypothesis. Finished hypotheses are ranked by log P / length^alpha (alpha = 0: plain log-probability).
 /// A source stops when it has no live beam, or has nBest finished hypotheses that no live beam can beat
@@ -10,7 +10,7 @@ namespace MklRnn.Seq2Seq;
 /// </summary>
 public static class BeamSearch
 {
-    /// <summary>The nBest hypotheses of every source, best first.</summary>
+    /// <summary>The nBest hypotheses of every source, best first (fewer only when fewer exist).</summary>
     public static IReadOnlyList<Hypothesis>[] Decode(IStepDecoder decoder, int beamWidth, int maxLength, double lengthPenalty = 0, int nBest = 1)
     {
         ArgumentNullException.ThrowIfNull(decoder);
@@ -30,7 +30,12 @@ public static class BeamSearch
         var nextScore = new double[R];
         var tokens = new int[R];
         var state = new float[R * W];
-        var stepped = new float[R * W];
+        // The live rows of a step, packed: their ids, tokens, states, logits and stepped states.
+        var live = new int[R];
+        var position = new int[R]; // row -> index among the live rows, -1 when not stepped
+        var liveTokens = new int[R];
+        var liveState = new float[R * W];
+        var liveNext = new float[R * W];
         var logits = new float[R * V];
         var parents = new int[maxLength * R]; // beam row after step s came from row parents[s*R + row] after step s-1
         var chosen = new int[maxLength * R];  // and took token chosen[s*R + row]
@@ -47,7 +52,22 @@ public static class BeamSearch
 
         for (int step = 0; step < maxLength; step++)
         {
-            decoder.Step(tokens, state, logits, stepped);
+            // One decoder call for the live beams of every unfinished source.
+            int count = 0;
+            for (int r = 0; r < R; r++)
+            {
+                position[r] = -1;
+                if (done[r / k] || double.IsNegativeInfinity(score[r])) continue;
+                position[r] = count;
+                live[count] = r;
+                liveTokens[count] = tokens[r];
+                state.AsSpan(r * W, W).CopyTo(liveState.AsSpan(count * W, W));
+                count++;
+            }
+            if (count == 0) break;
+            decoder.Step(live.AsSpan(0, count), liveTokens.AsSpan(0, count), liveState.AsSpan(0, count * W),
+                logits.AsSpan(0, count * V), liveNext.AsSpan(0, count * W));
+
             for (int n = 0; n < N; n++)
             {
                 int first = n * k;
@@ -56,37 +76,37 @@ public static class BeamSearch
                     for (int j = 0; j < k; j++) Retire(first + j, step);
                     continue;
                 }
-                int count = 0;
+                int candidates = 0;
                 for (int j = 0; j < k; j++)
                 {
                     int row = first + j;
-                    if (double.IsNegativeInfinity(score[row])) continue;
-                    Span<float> lp = logits.AsSpan(row * V, V);
+                    if (position[row] < 0) continue;
+                    Span<float> lp = logits.AsSpan(position[row] * V, V);
                     LogSoftmax.InPlace(lp);
-                    for (int v = 0; v < V; v++) Insert(score[row] + lp[v], row, v, ref count);
+                    for (int v = 0; v < V; v++) Insert(score[row] + lp[v], row, v, ref candidates);
                 }
-                int live = 0;
-                for (int c = 0; c < count; c++)
+                int kept = 0;
+                for (int c = 0; c < candidates; c++)
                 {
                     if (candToken[c] == end || step == maxLength - 1)
                     {
                         finished[n].Add(MakeHypothesis(candParent[c], candToken[c], candScore[c], step));
                         continue;
                     }
-                    int row = first + live++;
+                    int row = first + kept++;
                     nextScore[row] = candScore[c];
                     parents[step * R + row] = candParent[c];
                     chosen[step * R + row] = candToken[c];
                 }
-                for (int j = live; j < k; j++) Retire(first + j, step);
-                done[n] = live == 0 || CannotImprove(n, nextScore[first]);
+                for (int j = kept; j < k; j++) Retire(first + j, step);
+                done[n] = kept == 0 || CannotImprove(n, nextScore[first]);
             }
-            if (Array.TrueForAll(done, d => d)) break;
-            // The chosen beams continue from their parents' states.
+            // The kept beams continue from their parents' stepped states.
             for (int r = 0; r < R; r++)
             {
+                if (double.IsNegativeInfinity(nextScore[r])) continue;
                 int parent = parents[step * R + r];
-                stepped.AsSpan(parent * W, W).CopyTo(state.AsSpan(r * W, W));
+                liveNext.AsSpan(position[parent] * W, W).CopyTo(state.AsSpan(r * W, W));
                 tokens[r] = chosen[step * R + r];
             }
             (score, nextScore) = (nextScore, score);

@@ -31,4 +31,10 @@ public interface IStepDecoder
 
     /// <summary>Feeds tokens (Rows) with state (Rows, StateSize); writes logits (Rows, V) and nextState (may alias state).</summary>
     void Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> state, Span<float> logits, Span<float> nextState);
+
+    /// <summary>
+    /// Steps only some rows (ascending, distinct, in [0, Rows)), as one batch: tokens, state, logits and
+    /// nextState hold those rows in that order (rows.Length of each). Finished hypotheses then cost nothing.
+    /// </summary>
+    void Step(ReadOnlySpan<int> rows, ReadOnlySpan<int> tokens, ReadOnlySpan<float> state, Span<float> logits, Span<float> nextState);
 }

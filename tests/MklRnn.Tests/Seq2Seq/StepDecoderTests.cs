@@ -73,6 +73,34 @@ public class StepDecoderTests
     }
 
     [Fact]
+    public void SteppingSomeRowsGivesWhatSteppingAllRowsGivesThem()
+    {
+        using var model = new Seq2SeqModel(TinyTask.Config("gru_2l_concat"), seed: 6);
+        var batch = TokenBatch.From([[1, 2, 3, 4, 5], [4], [0, 2]], model.Config.SourceVocabularySize);
+        IStepDecoder decoder = model.StartDecoding(batch, rowsPerSource: 2);
+        int W = decoder.StateSize, V = decoder.VocabularySize, R = decoder.Rows;
+        var state = new float[R * W];
+        decoder.InitialState(state);
+        int[] tokens = [0, 1, 2, 0, 1, 2];
+        var allLogits = new float[R * V];
+        var allNext = new float[R * W];
+        decoder.Step(tokens, state, allLogits, allNext);
+
+        int[] rows = [1, 4, 5]; // rows of sources 0 and 2 only
+        var subState = rows.SelectMany(r => state.Skip(r * W).Take(W)).ToArray();
+        var subLogits = new float[rows.Length * V];
+        var subNext = new float[rows.Length * W];
+        decoder.Step(rows, rows.Select(r => tokens[r]).ToArray(), subState, subLogits, subNext);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int v = 0; v < V; v++) Assert.Equal(allLogits[rows[i] * V + v], subLogits[i * V + v], 5);
+            for (int j = 0; j < W; j++) Assert.Equal(allNext[rows[i] * W + j], subNext[i * W + j], 5);
+        }
+        var e = Assert.Throws<ArgumentException>(() => decoder.Step([4, 1], [0, 0], new float[2 * W], new float[2 * V], new float[2 * W]));
+        Assert.Equal("rows", e.ParamName);
+    }
+
+    [Fact]
     public void TrainingAndDecodingStepsAllocateNothingInSteadyState()
     {
         Seq2SeqConfig config = TinyTask.Config("lstm_bi_2l_concat");
@@ -98,8 +126,13 @@ public class StepDecoderTests
         var tokens = new int[decoder.Rows];
         decoder.InitialState(state);
         decoder.Step(tokens, state, logits, state);
+        int[] some = [1, 2, 5];
+        int W = decoder.StateSize, V = decoder.VocabularySize;
+        decoder.Step(some, tokens.AsSpan(0, 3), state.AsSpan(0, 3 * W), logits.AsSpan(0, 3 * V), state.AsSpan(0, 3 * W));
         before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) decoder.Step(tokens, state, logits, state);
+        for (int i = 0; i < 5; i++)
+            decoder.Step(some, tokens.AsSpan(0, 3), state.AsSpan(0, 3 * W), logits.AsSpan(0, 3 * V), state.AsSpan(0, 3 * W));
+        decoder.Step(tokens, state, logits, state); // the memory is re-gathered for all rows: no allocation either
         long decoding = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, training);
         Assert.Equal(0, decoding);
