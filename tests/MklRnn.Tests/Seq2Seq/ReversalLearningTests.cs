@@ -6,7 +6,8 @@ namespace MklRnn.Tests.Seq2Seq;
 
 /// <summary>
 /// The worked example on a small budget: reversing held-out 8-digit strings (trained on 1-8 digits) reaches
-/// at least 95% exact-sequence accuracy after 400 steps of 32 pairs, where the untrained model gets none right.
+/// at least 95% exact-sequence accuracy after 400 steps of 32 pairs, where the untrained model gets none right
+/// and the trained one, deprived of its attention context, fails too.
 /// Checkpoints (model and Adam state) round-trip and resume.
 /// </summary>
 public class ReversalLearningTests
@@ -20,6 +21,14 @@ public class ReversalLearningTests
         double accuracy = trainer.Train(log: null);
         Assert.True(untrained < 0.05, $"the untrained model already gets {untrained:P1} right; the task is too easy to show learning");
         Assert.True(accuracy >= 0.95, $"held-out sequence accuracy {accuracy:P1} < 95% after {options.Steps} steps");
+
+        // The model relies on attention: without the context half of W_c (h̃ = tanh(W_c[:, H:] h_t)) it fails.
+        Parameter wc = trainer.Model.Parameters.Single(p => p.Name == "decoder.attention.W_c");
+        int H = trainer.Model.Config.DecoderHiddenSize;
+        Span<float> data = wc.Data;
+        for (int row = 0; row < H; row++) data.Slice(row * 2 * H, H).Clear();
+        double withoutContext = trainer.HeldOutAccuracy(beamWidth: 1);
+        Assert.True(withoutContext < 0.2, $"without the attention context the model still gets {withoutContext:P1} right");
     }
 
     [Fact]
