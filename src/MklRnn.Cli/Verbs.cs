@@ -15,5 +15,6 @@ internal static class Verbs
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return Seq2SeqVerb.Create();
     }
 }

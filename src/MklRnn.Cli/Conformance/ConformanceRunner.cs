@@ -26,6 +26,7 @@ public static class ConformanceRunner
                 case "rnn": RnnCase.Run(file, meta, check, forwardOnly); break;
                 case "head": HeadCase.Run(file, meta, check); break;
                 case "clip": ClipCase.Run(file, meta, check); break;
+                case "attention": AttentionCase.Run(file, meta, check, forwardOnly); break;
                 default: return new CaseResult(name, kind, false, double.NaN, 0, $"kind '{kind}' is not supported");
             }
             return new CaseResult(name, kind, check.Passed, check.MaxAbsError, check.Checked, check.Summary);

@@ -11,7 +11,7 @@ namespace MklRnn.Layers;
 /// </summary>
 internal sealed unsafe class LayerDirection : IDisposable
 {
-    public LayerDirection(RnnConfig config, int layer, int direction)
+    public LayerDirection(RnnConfig config, int layer, int direction, string namePrefix = "")
     {
         Config = config;
         Layer = layer;
@@ -21,12 +21,12 @@ internal sealed unsafe class LayerDirection : IDisposable
         Hout = config.OutputHiddenSize;
         G = config.GateCount;
         string suffix = $"_l{layer}" + (direction == 1 ? "_reverse" : "");
-        WeightIh = new Parameter("weight_ih" + suffix, G * H, I);
-        WeightHh = new Parameter("weight_hh" + suffix, G * H, Hout);
-        BiasIh = new Parameter("bias_ih" + suffix, G * H);
-        BiasHh = new Parameter("bias_hh" + suffix, G * H);
-        if (config.ProjSize > 0) WeightHr = new Parameter("weight_hr" + suffix, config.ProjSize, H);
-        if (config.Peephole) Peephole = new Parameter("weight_peephole" + suffix, 3, H);
+        WeightIh = new Parameter(namePrefix + "weight_ih" + suffix, G * H, I);
+        WeightHh = new Parameter(namePrefix + "weight_hh" + suffix, G * H, Hout);
+        BiasIh = new Parameter(namePrefix + "bias_ih" + suffix, G * H);
+        BiasHh = new Parameter(namePrefix + "bias_hh" + suffix, G * H);
+        if (config.ProjSize > 0) WeightHr = new Parameter(namePrefix + "weight_hr" + suffix, config.ProjSize, H);
+        if (config.Peephole) Peephole = new Parameter(namePrefix + "weight_peephole" + suffix, 3, H);
     }
 
     public RnnConfig Config { get; }

@@ -47,8 +47,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 
     private enum StepsState { Off, Inference, Training, Backward }
 
-    public RecurrentStack(RnnConfig config, int seed = 0)
+    /// <param name="config">The architecture.</param>
+    /// <param name="seed">Seed of the initialisation (and of the dropout masks).</param>
+    /// <param name="namePrefix">Prepended to every parameter name (e.g. "encoder.rnn."), so several stacks can share one optimizer or file.</param>
+    public RecurrentStack(RnnConfig config, int seed = 0, string namePrefix = "")
     {
+        ArgumentNullException.ThrowIfNull(namePrefix);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         Config = config;
@@ -56,7 +60,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         _cells = new LayerDirection[L * D];
         for (int l = 0; l < L; l++)
             for (int d = 0; d < D; d++)
-                _cells[l * D + d] = new LayerDirection(config, l, d);
+                _cells[l * D + d] = new LayerDirection(config, l, d, namePrefix);
         _parameters = _cells.SelectMany(c => c.Parameters()).ToArray();
         _versionsAtForward = new int[_parameters.Length];
         _cell = Cell.For(config);

@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Globalization;
+using MklRnn.Cli.Seq2Seq;
+using MklRnn.IO;
+using MklRnn.Seq2Seq;
+
+namespace MklRnn.Cli;
+
+/// <summary>
+/// <c>mklrnn seq2seq train|decode</c>: the worked sequence-to-sequence example, reversing digit strings with an
+/// attentional encoder-decoder. train writes a checkpoint (model, optimizer state, task settings) atomically;
+/// decode reverses strings given on the command line, or measures held-out accuracy (greedy or beam search).
+/// Exit code 0: done; 1: --min-accuracy not reached; 2: bad input.
+/// </summary>
+internal static class Seq2SeqVerb
+{
+    private const int Ok = 0, BelowTarget = 1, BadInput = 2;
+
+    public static Command Create()
+    {
+        var command = new Command("seq2seq", "Sequence to sequence with Luong attention: the digit-reversal example (train, decode).");
+        command.Subcommands.Add(CreateTrain());
+        command.Subcommands.Add(CreateDecode());
+        return command;
+    }
+
+    private static Option<T> Opt<T>(string name, string description, T fallback) =>
+        new(name) { Description = description, DefaultValueFactory = _ => fallback };
+
+    private static Command CreateTrain()
+    {
+        var defaults = new ReversalOptions();
+        var output = new Option<string>("--out") { Description = "checkpoint to write (.safetensors)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --out (model and optimizer state)" };
+        var steps = Opt("--steps", "optimizer steps in total", defaults.Steps);
+        var batch = Opt("--batch", "pairs per step", defaults.BatchSize);
+        var minLength = Opt("--min-length", "shortest training string", defaults.MinLength);
+        var length = Opt("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
+        var evalSize = Opt("--eval-size", "held-out strings", defaults.EvalSize);
+        var evalEvery = Opt("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
+        var lr = Opt("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
+        var clip = Opt("--clip", "global gradient norm limit", defaults.ClipNorm);
+        var seed = Opt("--seed", "seed of the weights and of the data", defaults.Seed);
+        var cell = Opt("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
+        var layers = Opt("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
+        var hidden = Opt("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
+        var embedding = Opt("--embedding", "embedding size", defaults.Model.EmbeddingSize);
+        var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
+        var score = Opt("--score", "attention score: dot, general or concat", "general");
+        var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
+        var minAccuracy = Opt("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
+        var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
+        {
+            output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
+            bidirectional, score, noFeeding, minAccuracy,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var options = new ReversalOptions
+                {
+                    Steps = Positive(parse.GetValue(steps), "--steps"),
+                    BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                    MinLength = Positive(parse.GetValue(minLength), "--min-length"),
+                    MaxLength = Positive(parse.GetValue(length), "--length"),
+                    EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
+                    EvalEvery = parse.GetValue(evalEvery),
+                    LearningRate = parse.GetValue(lr),
+                    ClipNorm = parse.GetValue(clip),
+                    Seed = parse.GetValue(seed),
+                    Model = defaults.Model with
+                    {
+                        Cell = ParseCell(parse.GetValue(cell)!),
+                        NumLayers = Positive(parse.GetValue(layers), "--layers"),
+                        HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
+                        EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
+                        Bidirectional = parse.GetValue(bidirectional),
+                        Score = AttentionScores.Parse(parse.GetValue(score)!),
+                        InputFeeding = !parse.GetValue(noFeeding),
+                    },
+                };
+                return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"seq2seq train: {e.Message}");
+                return BadInput;
+            }
+        });
+        return command;
+    }
+
+    internal static int Train(ReversalOptions options, string path, bool resume, double minAccuracy, TextWriter log)
+    {
+        using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
+        Seq2SeqConfig c = trainer.Model.Config;
+        log.WriteLine($"seq2seq: reversing {options.MinLength}-{options.MaxLength} digit strings; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
+            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
+            + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
+        double accuracy = trainer.Train(log);
+        trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
+        log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
+        return accuracy >= minAccuracy ? Ok : BelowTarget;
+    }
+
+    private static ReversalTrainer Resumed(ReversalOptions options, string path)
+    {
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        Seq2SeqModel model = Seq2SeqModel.Load(file);
+        var trainer = new ReversalTrainer(options with { Model = model.Config }, model);
+        Seq2SeqModel.LoadOptimizerState(file, trainer.Optimizer);
+        return trainer;
+    }
+
+    private static Dictionary<string, string> TaskMetadata(ReversalOptions o) => new()
+    {
+        ["reversal.min_length"] = o.MinLength.ToString(CultureInfo.InvariantCulture),
+        ["reversal.max_length"] = o.MaxLength.ToString(CultureInfo.InvariantCulture),
+        ["reversal.eval_size"] = o.EvalSize.ToString(CultureInfo.InvariantCulture),
+        ["reversal.seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static Command CreateDecode()
+    {
+        var model = new Option<string>("--model") { Description = "checkpoint written by `seq2seq train`", Required = true };
+        var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
+        var beam = Opt("--beam", "beam width (1: greedy)", 1);
+        var nBest = Opt("--nbest", "hypotheses printed per input", 1);
+        var alpha = Opt("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
+        var maxLength = Opt("--max-length", "longest output (0: input length + 2)", 0);
+        var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
+        var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
+        {
+            model, inputs, beam, nBest, alpha, maxLength, evaluate,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
+                    parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"seq2seq decode: {e.Message}");
+                return BadInput;
+            }
+        });
+        return command;
+    }
+
+    internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output)
+    {
+        Positive(beam, "--beam");
+        if (nBest < 1 || nBest > beam) throw new ArgumentException($"--nbest must be in [1, --beam = {beam}], got {nBest}");
+        if (inputs.Length == 0 && !evaluate) throw new ArgumentException("give digit strings to reverse, or --eval");
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        using Seq2SeqModel model = Seq2SeqModel.Load(file);
+        if (evaluate)
+        {
+            int Meta(string key) => file.Metadata.TryGetValue(key, out string? v) && int.TryParse(v, CultureInfo.InvariantCulture, out int i) ? i
+                : throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
+            int length = Meta("reversal.max_length");
+            var task = new ReversalTask(Meta("reversal.min_length"), length, Meta("reversal.eval_size"), Meta("reversal.seed"));
+            int limit = maxLength > 0 ? maxLength : length + 2;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Hypothesis[] greedy = SequenceAccuracy.Decode(model, task.HeldOut, 1, limit, 0);
+            double greedySeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            Hypothesis[] beamed = SequenceAccuracy.Decode(model, task.HeldOut, beam, limit, alpha);
+            double beamSeconds = clock.Elapsed.TotalSeconds;
+            int greedyRight = 0, beamRight = 0, beamBetter = 0, beamWorse = 0;
+            for (int i = 0; i < greedy.Length; i++)
+            {
+                int[] want = ReversalTask.Reverse(task.HeldOut[i]);
+                if (greedy[i].Ended && greedy[i].Tokens.AsSpan().SequenceEqual(want)) greedyRight++;
+                if (beamed[i].Ended && beamed[i].Tokens.AsSpan().SequenceEqual(want)) beamRight++;
+                if (beamed[i].LogProbability > greedy[i].LogProbability + 1e-6) beamBetter++;
+                if (beamed[i].LogProbability < greedy[i].LogProbability - 1e-6) beamWorse++;
+            }
+            output.WriteLine($"held-out: {greedy.Length} strings of {length} digits");
+            string Rate(double seconds) => $"{seconds:F2} s, {greedy.Length / seconds:F0} strings/s";
+            output.WriteLine($"greedy        sequence accuracy {(double)greedyRight / greedy.Length:P2}  ({Rate(greedySeconds)})");
+            output.WriteLine($"beam {beam,-3} a={alpha.ToString(CultureInfo.InvariantCulture),-4} sequence accuracy {(double)beamRight / greedy.Length:P2}  ({Rate(beamSeconds)}; log P above greedy's on {beamBetter}, below on {beamWorse})");
+        }
+        if (inputs.Length > 0)
+        {
+            int[][] sources = inputs.Select(ReversalTask.Parse).ToArray();
+            var batch = TokenBatch.From(sources, model.Config.SourceVocabularySize);
+            int limit = maxLength > 0 ? maxLength : batch.SeqLength + 2;
+            IReadOnlyList<Hypothesis>[] results = BeamSearch.Decode(model.StartDecoding(batch, beam), beam, limit, alpha, nBest);
+            for (int i = 0; i < inputs.Length; i++)
+                foreach (Hypothesis h in results[i])
+                    output.WriteLine($"{inputs[i]}\t{ReversalTask.Format(h.Tokens)}\tlogP {h.LogProbability.ToString("F4", CultureInfo.InvariantCulture)}"
+                        + $"\tscore {h.Score.ToString("F4", CultureInfo.InvariantCulture)}{(h.Ended ? "" : "\t(no EOS)")}");
+        }
+        return Ok;
+    }
+
+    private static int Positive(int value, string name) =>
+        value >= 1 ? value : throw new ArgumentException($"{name} must be >= 1, got {value}");
+
+    private static CellKind ParseCell(string name) => name switch
+    {
+        "lstm" => CellKind.Lstm,
+        "gru" => CellKind.Gru,
+        "rnn_tanh" => CellKind.RnnTanh,
+        "rnn_relu" => CellKind.RnnRelu,
+        _ => throw new ArgumentException($"--cell: expected lstm, gru, rnn_tanh or rnn_relu, got '{name}'"),
+    };
+}

@@ -1,0 +1,140 @@
+using MklRnn.Seq2Seq;
+
+namespace MklRnn.Tests.Seq2Seq;
+
+/// <summary>
+/// Attention beyond the conformance cases: masking (padded keys have no influence and get no gradient),
+/// several taped steps against finite differences, and clear errors for bad input.
+/// </summary>
+public class LuongAttentionTests
+{
+    private static float[] Rand(Random rng, int n, float scale = 1f) => Enumerable.Range(0, n).Select(_ => (rng.NextSingle() * 2 - 1) * scale).ToArray();
+
+    [Theory]
+    [InlineData(AttentionScore.Dot)]
+    [InlineData(AttentionScore.General)]
+    [InlineData(AttentionScore.Concat)]
+    public void PaddedKeysHaveNoInfluenceAndNoGradient(AttentionScore score)
+    {
+        const int S = 5, N = 3, H = 4;
+        var rng = new Random(2);
+        using var attention = new LuongAttention(H, score, seed: 4);
+        int[] lengths = [5, 2, 3];
+        float[] keys = Rand(rng, S * N * H), query = Rand(rng, N * H);
+        float[] Run(float[] k, out float[] gradKeys)
+        {
+            attention.Begin(k, S, N, lengths, maxSteps: 1, training: true);
+            var outp = new float[N * H];
+            attention.Step(query, outp);
+            attention.BeginBackward();
+            attention.BackwardStep(Enumerable.Repeat(1f, N * H).ToArray(), new float[N * H]);
+            gradKeys = new float[k.Length];
+            attention.EndBackward(gradKeys);
+            return outp;
+        }
+        float[] reference = Run(keys, out float[] grad);
+        float[] changed = (float[])keys.Clone();
+        for (int s = 0; s < S; s++)
+            for (int n = 0; n < N; n++)
+                if (s >= lengths[n])
+                    for (int i = 0; i < H; i++) changed[(s * N + n) * H + i] = 100f; // padding garbage
+        Assert.Equal(reference, Run(changed, out _));
+        for (int s = 0; s < S; s++)
+            for (int n = 0; n < N; n++)
+                for (int i = 0; i < H; i++)
+                {
+                    float g = grad[(s * N + n) * H + i];
+                    if (s >= lengths[n]) Assert.Equal(0f, g);
+                }
+        Assert.Contains(grad, g => g != 0f);
+        // Weights of the last step: zero beyond each length, summing to 1.
+        ReadOnlySpan<float> w = attention.LastWeights;
+        for (int n = 0; n < N; n++)
+        {
+            float sum = 0;
+            for (int s = 0; s < S; s++)
+            {
+                if (s >= lengths[n]) Assert.Equal(0f, w[n * S + s]);
+                sum += w[n * S + s];
+            }
+            Assert.Equal(1f, sum, 5);
+        }
+    }
+
+    [Theory]
+    [InlineData(AttentionScore.General)]
+    [InlineData(AttentionScore.Concat)]
+    public void SeveralTapedStepsMatchFiniteDifferences(AttentionScore score)
+    {
+        const int S = 4, N = 2, H = 3, T = 3;
+        var rng = new Random(9);
+        using var attention = new LuongAttention(H, score, seed: 1);
+        int[] lengths = [4, 2];
+        float[] keys = Rand(rng, S * N * H), queries = Rand(rng, T * N * H), upstream = Rand(rng, T * N * H);
+        double Loss(float[] k, float[] q)
+        {
+            attention.Begin(k, S, N, lengths, T, training: false);
+            double loss = 0;
+            var outp = new float[N * H];
+            for (int t = 0; t < T; t++)
+            {
+                attention.Step(q.AsSpan(t * N * H, N * H), outp);
+                for (int i = 0; i < N * H; i++) loss += outp[i] * upstream[t * N * H + i];
+            }
+            return loss;
+        }
+        foreach (Parameter p in attention.Parameters) p.ZeroGrad();
+        attention.Begin(keys, S, N, lengths, T, training: true);
+        var o = new float[N * H];
+        for (int t = 0; t < T; t++) attention.Step(queries.AsSpan(t * N * H, N * H), o);
+        attention.BeginBackward();
+        var gradQueries = new float[T * N * H];
+        for (int t = T - 1; t >= 0; t--) attention.BackwardStep(upstream.AsSpan(t * N * H, N * H), gradQueries.AsSpan(t * N * H, N * H));
+        var gradKeys = new float[keys.Length];
+        attention.EndBackward(gradKeys);
+
+        const float eps = 1e-2f;
+        void Check(string what, float[] values, ReadOnlySpan<float> analytic, Action apply)
+        {
+            float[] direction = Rand(rng, values.Length);
+            double a = 0;
+            for (int i = 0; i < values.Length; i++) a += analytic[i] * direction[i];
+            float[] original = (float[])values.Clone();
+            for (int i = 0; i < values.Length; i++) values[i] = original[i] + eps * direction[i];
+            apply();
+            double plus = Loss(keys, queries);
+            for (int i = 0; i < values.Length; i++) values[i] = original[i] - eps * direction[i];
+            apply();
+            double minus = Loss(keys, queries);
+            original.CopyTo(values, 0);
+            apply();
+            double numeric = (plus - minus) / (2 * eps);
+            Assert.True(Math.Abs(a - numeric) <= 1e-3 + 1e-2 * Math.Abs(numeric), $"{what}: analytic {a:G6} numeric {numeric:G6}");
+        }
+        Check("keys", keys, gradKeys, () => { });
+        Check("queries", queries, gradQueries, () => { });
+        foreach (Parameter p in attention.Parameters)
+        {
+            float[] values = p.Values.ToArray();
+            float[] grad = p.Grad.ToArray();
+            Check(p.Name, values, grad, () => values.CopyTo(p.Data));
+        }
+    }
+
+    [Fact]
+    public void BadInputThrowsBeforeAnyWork()
+    {
+        using var attention = new LuongAttention(4, AttentionScore.General);
+        var e = Assert.Throws<ArgumentException>(() => attention.Begin(new float[10], 2, 2, [], 1));
+        Assert.Equal("keys", e.ParamName);
+        Assert.Contains("(2, 2, 4)", e.Message);
+        var l = Assert.Throws<ArgumentOutOfRangeException>(() => attention.Begin(new float[16], 2, 2, [1, 3], 1));
+        Assert.Contains("lengths[1] = 3", l.Message);
+        Assert.Throws<InvalidOperationException>(() => attention.Step(new float[8], new float[8]));
+        attention.Begin(new float[16], 2, 2, [], 1);
+        var q = Assert.Throws<ArgumentException>(() => attention.Step(new float[7], new float[8]));
+        Assert.Equal("query", q.ParamName);
+        Assert.Throws<InvalidOperationException>(() => attention.BeginBackward()); // inference run: no tape
+        Assert.Throws<ArgumentException>(() => AttentionScores.Parse("bilinear"));
+    }
+}
