@@ -11,10 +11,10 @@ internal static class Verbs
         yield return EvalVerb.Create();
         yield return SampleVerb.Create();
         yield return DemoVerb.Create();
+        yield return Seq2SeqVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
         yield return PerfCompareVerb.Create();
-        yield return Seq2SeqVerb.Create();
     }
 }
