@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "kernels.h"
 
@@ -49,6 +52,63 @@ static int use_avx2(void) {
   } while (0)
 #endif
 
+/* ---------------------------------------------------------------- kernel threads -------- */
+
+static _Thread_local int32_t t_kernel_threads = 1;
+
+MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads) {
+  const int32_t previous = t_kernel_threads;
+  t_kernel_threads = threads < 1 ? 1 : threads;
+  return previous;
+}
+
+MKLRNN_API int32_t mklrnn_get_kernel_threads(void) { return t_kernel_threads; }
+
+/* Threads for an (n, width) block: the calling thread's setting when the block is large enough. */
+static int32_t threads_for(int32_t n, int64_t width) {
+  const int32_t t = t_kernel_threads;
+  if (t <= 1 || (int64_t)n * width < MKLRNN_PARALLEL_MIN_ELEMENTS) return 1;
+  return t < n ? t : n;
+}
+
+/* Runs CALL once per piece of rows [r0_, r0_ + n_) -- the whole block on this thread, or contiguous
+ * equal shares on an OpenMP team. CALL offsets every row-indexed pointer with RO(p, ld). Valid
+ * because every row kernel treats rows independently (aliasing is element-wise). */
+#define RO(p, ld) ((p) ? (p) + (ptrdiff_t)r0_ * (ld) : (p))
+#ifdef _OPENMP
+#define FOR_ROW_PIECES(n, width, CALL)                                      \
+  do {                                                                      \
+    const int32_t nt_ = threads_for((n), (width));                          \
+    if (nt_ <= 1) {                                                         \
+      const int32_t r0_ = 0, n_ = (n);                                      \
+      CALL;                                                                 \
+    } else {                                                                \
+      _Pragma("omp parallel num_threads(nt_)") {                            \
+        const int32_t k_ = omp_get_thread_num(), m_ = omp_get_num_threads(); \
+        const int32_t r0_ = (int32_t)((int64_t)(n) * k_ / m_);              \
+        const int32_t n_ = (int32_t)((int64_t)(n) * (k_ + 1) / m_) - r0_;   \
+        CALL;                                                               \
+      }                                                                     \
+    }                                                                       \
+    return MKLRNN_OK;                                                       \
+  } while (0)
+#else
+#define FOR_ROW_PIECES(n, width, CALL)   \
+  do {                                   \
+    (void)threads_for;                   \
+    const int32_t r0_ = 0, n_ = (n);     \
+    CALL;                                \
+    return MKLRNN_OK;                    \
+  } while (0)
+#endif
+
+/* The kernel of the chosen path, without the return of DISPATCH. */
+#if MKLRNN_HAVE_AVX2_KERNELS
+#define KERNEL(name, ...) (use_avx2() ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
+#else
+#define KERNEL(name, ...) mklrnn_scalar_##name(__VA_ARGS__)
+#endif
+
 /* ---------------------------------------------------------------- validation helpers ---- */
 
 /* Widths in int64: G * H may exceed int32 (then no int32 leading dimension can hold it). */
@@ -81,7 +141,7 @@ MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H, const f
   CHECK(bad_dims(n, H));
   CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
-  DISPATCH(rnn_forward, act, n, H, g, ld_g, b_ih, b_hh, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, H, KERNEL(rnn_forward, act, n_, H, RO(g, ld_g), ld_g, b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H, const float* h, int32_t ld_h,
@@ -91,7 +151,8 @@ MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H, const 
   CHECK(bad_dims(n, H));
   CHECK(bad_mat(h, ld_h, H) || bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
   CHECK(bad_mat(dg, ld_dg, H) || bad_alias(dg, ld_dg, dh, ld_dh));
-  DISPATCH(rnn_backward, act, n, H, h, ld_h, dh, ld_dh, dy, ld_dy, dg, ld_dg);
+  FOR_ROW_PIECES(n, H, KERNEL(rnn_backward, act, n_, H, RO(h, ld_h), ld_h, RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy,
+                               RO(dg, ld_dg), ld_dg));
 }
 
 MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g,
@@ -102,7 +163,9 @@ MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H, float* gates, int32
   CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
-  DISPATCH(lstm_forward, n, H, gates, ld_g, b_ih, b_hh, peep, c_prev, ld_cp, c, ld_c, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 4 * (int64_t)H,
+                 KERNEL(lstm_forward, n_, H, RO(gates, ld_g), ld_g, b_ih, b_hh, peep, RO(c_prev, ld_cp), ld_cp,
+                        RO(c, ld_c), ld_c, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,
@@ -115,8 +178,11 @@ MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H, const float* gates
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H));
   CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H) || bad_mat(dc, ld_dc, H));
   CHECK(bad_mat(dgates, ld_dg, 4 * (int64_t)H) || bad_alias(dgates, ld_dg, gates, ld_g));
-  DISPATCH(lstm_backward, n, H, gates, ld_g, peep, c_prev, ld_cp, c, ld_c, dh, ld_dh, dy, ld_dy, dc,
-           ld_dc, dgates, ld_dg, dpeep);
+  /* dpeep sums over rows: with peepholes the rows are not independent, so no split. */
+  FOR_ROW_PIECES(n, dpeep ? 0 : 4 * (int64_t)H,
+                 KERNEL(lstm_backward, n_, H, RO(gates, ld_g), ld_g, peep, RO(c_prev, ld_cp), ld_cp, RO(c, ld_c),
+                        ld_c, RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy, RO(dc, ld_dc), ld_dc, RO(dgates, ld_dg),
+                        ld_dg, dpeep));
 }
 
 MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,
@@ -128,7 +194,9 @@ MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H, float* gx, int32_t l
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
   CHECK(bad_opt(y, ld_y, H));
-  DISPATCH(gru_forward, n, H, gx, ld_gx, gh, ld_gh, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru_forward, n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp),
+                        ld_hp, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -142,8 +210,10 @@ MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H, const float* gx, in
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dgh, ld_dgh, 3 * (int64_t)H) || bad_alias(dgh, ld_dgh, gh, ld_gh));
   CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
-  DISPATCH(gru_backward, n, H, gx, ld_gx, gh, ld_gh, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
-           dgh, ld_dgh, dh_prev, ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru_backward, n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, RO(h_prev, ld_hp), ld_hp,
+                        RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy, RO(dgx, ld_dgx), ld_dgx, RO(dgh, ld_dgh), ld_dgh,
+                        RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H, float* gx, int32_t ld_gx,
@@ -154,7 +224,9 @@ MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H, float* gx, in
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(ghrz, ld_ghrz, 2 * (int64_t)H));
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(rh, ld_rh, H));
-  DISPATCH(gru0_forward_gates, n, H, gx, ld_gx, ghrz, ld_ghrz, b_ih, b_hh, h_prev, ld_hp, rh, ld_rh);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_forward_gates, n_, H, RO(gx, ld_gx), ld_gx, RO(ghrz, ld_ghrz), ld_ghrz, b_ih, b_hh,
+                        RO(h_prev, ld_hp), ld_hp, RO(rh, ld_rh), ld_rh));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H, float* gx, int32_t ld_gx,
@@ -166,7 +238,9 @@ MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H, float* gx, in
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
   CHECK(bad_opt(y, ld_y, H));
-  DISPATCH(gru0_forward_state, n, H, gx, ld_gx, ghn, ld_ghn, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_forward_state, n_, H, RO(gx, ld_gx), ld_gx, RO(ghn, ld_ghn), ld_ghn, b_ih, b_hh,
+                        RO(h_prev, ld_hp), ld_hp, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -179,8 +253,9 @@ MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H, const float*
   CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
-  DISPATCH(gru0_backward_state, n, H, gx, ld_gx, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
-           dh_prev, ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_backward_state, n_, H, RO(gx, ld_gx), ld_gx, RO(h_prev, ld_hp), ld_hp, RO(dh, ld_dh), ld_dh,
+                        RO(dy, ld_dy), ld_dy, RO(dgx, ld_dgx), ld_dgx, RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -191,8 +266,9 @@ MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float*
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(h_prev, ld_hp, H) || bad_mat(drh, ld_drh, H));
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dh_prev, ld_dhp, H));
-  DISPATCH(gru0_backward_gates, n, H, gx, ld_gx, h_prev, ld_hp, drh, ld_drh, dgx, ld_dgx, dh_prev,
-           ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_backward_gates, n_, H, RO(gx, ld_gx), ld_gx, RO(h_prev, ld_hp), ld_hp, RO(drh, ld_drh),
+                        ld_drh, RO(dgx, ld_dgx), ld_dgx, RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {

@@ -262,6 +262,24 @@ MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int
                                           const float* h_prev, int32_t ld_hp,
                                           float* h, int32_t ld_h, float* y, int32_t ld_y);
 
+/* ---------------------------------------------------------------- kernel threads --------
+ * The row-wise kernels above (rnn/lstm/gru/gru0 forward and backward, not the *_step_panels
+ * ones, which callers split by columns themselves) can split their n rows over several OpenMP
+ * threads. The shim uses the same OpenMP runtime as MKL's intel_thread layer (libiomp5, which
+ * Debian ships as LLVM's libomp), so the two share one thread pool and never oversubscribe.
+ * The setting is per calling thread (thread-local) and defaults to 1: a thread that never sets it,
+ * e.g. the side thread that runs the second direction of a bidirectional layer, stays serial.
+ * A call is split only when n * G * H >= MKLRNN_PARALLEL_MIN_ELEMENTS (below that the fork/join
+ * costs more than it saves), never above n pieces, and lstm_backward with peepholes (it
+ * accumulates into dpeep across rows) is never split. Results do not depend on the split. */
+#define MKLRNN_PARALLEL_MIN_ELEMENTS 16384
+
+/* Sets the calling thread's kernel thread count (values < 1 mean 1); returns the previous one. */
+MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads);
+
+/* The calling thread's kernel thread count. */
+MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
+
 /* ---------------------------------------------------------------- helpers --------------- */
 
 /* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients).

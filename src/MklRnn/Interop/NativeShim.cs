@@ -63,6 +63,13 @@ internal static unsafe partial class NativeShim
     public static partial int Gru0BackwardGates(int n, int h, float* gx, int ldGx, float* hPrev, int ldHp,
         float* drh, int ldDrh, float* dgx, int ldDgx, float* dhPrev, int ldDhp);
 
+    /// <summary>Sets the calling thread's kernel thread count (row split of large blocks); returns the previous one.</summary>
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_set_kernel_threads")]
+    public static partial int SetKernelThreads(int threads);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_get_kernel_threads")]
+    public static partial int GetKernelThreads();
+
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_sum_rows")]
     public static partial int SumRows(int n, int k, float* a, int ldA, float* output);
 

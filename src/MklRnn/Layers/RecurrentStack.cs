@@ -210,7 +210,17 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (Config.Directions == 1 || !UseSideThread)
         {
-            for (int d = 0; d < Config.Directions; d++) job(d);
+            // One direction at a time on this thread: the shim's kernels split large blocks over as many
+            // threads as MKL uses (same OpenMP pool), instead of leaving the other cores idle.
+            int previousKernelThreads = NativeShim.SetKernelThreads(Mkl.GetMaxThreads());
+            try
+            {
+                for (int d = 0; d < Config.Directions; d++) job(d);
+            }
+            finally
+            {
+                NativeShim.SetKernelThreads(previousKernelThreads);
+            }
             return;
         }
         _side ??= new SideThread("MklRnn side thread");
