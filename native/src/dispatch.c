@@ -1,6 +1,7 @@
 /* dispatch.c -- the exported mklrnn_* functions: argument validation, then the kernel choice.
- * Every argument is checked before any memory is touched (MKLRNN_BAD_ARGUMENT, nothing written);
- * the AVX2+FMA kernels run when the CPU has both and MKLRNN_FORCE_SCALAR is not set to 1. */
+ * Every argument is checked before any memory is touched (MKLRNN_BAD_ARGUMENT, nothing written).
+ * Kernels: AVX-512 (row-wise kernels) when the CPU and OS support AVX-512F/DQ/BW/VL, else AVX2+FMA,
+ * else scalar; MKLRNN_FORCE_AVX2=1 / MKLRNN_FORCE_SCALAR=1 (read once) cap the choice. */
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -13,28 +14,43 @@
 
 /* ---------------------------------------------------------------- kernel choice --------- */
 
-/* 0 = not decided yet, 1 = scalar, 2 = AVX2. Racing first calls all compute the same answer. */
+/* 0 = not decided yet, else 1 + MKLRNN_ISA_*. Racing first calls all compute the same answer. */
 static atomic_int g_path = 0;
 
-static int decide_path(void) {
-  const char* force = getenv("MKLRNN_FORCE_SCALAR");
-  if (force != NULL && strcmp(force, "1") == 0) return 1;
+static int env_is_1(const char* name) {
+  const char* v = getenv(name);
+  return v != NULL && strcmp(v, "1") == 0;
+}
+
+static int decide_isa(void) {
+  if (env_is_1("MKLRNN_FORCE_SCALAR")) return MKLRNN_ISA_SCALAR;
 #if MKLRNN_HAVE_AVX2_KERNELS
   __builtin_cpu_init(); /* needed when called before constructors (e.g. from an ifunc) */
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return MKLRNN_ISA_SCALAR;
+#if MKLRNN_HAVE_AVX512_KERNELS
+  /* libgcc's feature bits include the OS check (xgetbv: ZMM and opmask state enabled). */
+  if (!env_is_1("MKLRNN_FORCE_AVX2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+    return MKLRNN_ISA_AVX512;
 #endif
-  return 1;
+  return MKLRNN_ISA_AVX2;
+#else
+  return MKLRNN_ISA_SCALAR;
+#endif
 }
 
-static int use_avx2(void) {
+static int isa(void) {
   int p = atomic_load_explicit(&g_path, memory_order_relaxed);
   if (p == 0) {
-    p = decide_path();
+    p = 1 + decide_isa();
     atomic_store_explicit(&g_path, p, memory_order_relaxed);
   }
-  return p == 2;
+  return p - 1;
 }
 
+static int use_avx2(void) { return isa() >= MKLRNN_ISA_AVX2; }
+
+/* DISPATCH: kernels with scalar and AVX2 versions (the AVX-512 path uses the AVX2 ones). */
 #if MKLRNN_HAVE_AVX2_KERNELS
 #define DISPATCH(name, ...)                  \
   do {                                       \
@@ -50,6 +66,17 @@ static int use_avx2(void) {
     mklrnn_scalar_##name(__VA_ARGS__);   \
     return MKLRNN_OK;                    \
   } while (0)
+#endif
+
+/* KERNEL: a row-wise kernel of the chosen ISA (an expression; FOR_ROW_PIECES returns). */
+#if MKLRNN_HAVE_AVX512_KERNELS
+#define KERNEL(name, ...)                                                                  \
+  (isa() == MKLRNN_ISA_AVX512 ? mklrnn_avx512_##name(__VA_ARGS__)                          \
+   : isa() == MKLRNN_ISA_AVX2 ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
+#elif MKLRNN_HAVE_AVX2_KERNELS
+#define KERNEL(name, ...) (use_avx2() ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
+#else
+#define KERNEL(name, ...) mklrnn_scalar_##name(__VA_ARGS__)
 #endif
 
 /* ---------------------------------------------------------------- kernel threads -------- */
@@ -102,12 +129,6 @@ static int32_t threads_for(int32_t n, int64_t width) {
   } while (0)
 #endif
 
-/* The kernel of the chosen path, without the return of DISPATCH. */
-#if MKLRNN_HAVE_AVX2_KERNELS
-#define KERNEL(name, ...) (use_avx2() ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
-#else
-#define KERNEL(name, ...) mklrnn_scalar_##name(__VA_ARGS__)
-#endif
 
 /* ---------------------------------------------------------------- validation helpers ---- */
 
@@ -133,6 +154,8 @@ static int bad_alias(const void* a, int32_t ld_a, const void* b, int32_t ld_b) {
 MKLRNN_API int32_t mklrnn_abi_version(void) { return MKLRNN_ABI_VERSION; }
 
 MKLRNN_API int32_t mklrnn_uses_avx2(void) { return use_avx2() ? 1 : 0; }
+
+MKLRNN_API int32_t mklrnn_isa(void) { return isa(); }
 
 MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,
                                       const float* b_ih, const float* b_hh, float* h, int32_t ld_h,

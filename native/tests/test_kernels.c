@@ -310,23 +310,29 @@ typedef struct {
   __typeof__(&mklrnn_scalar_rnn_step_panels) rnn_step_panels;
 } Impl;
 
-#define IMPL(P)                                                                                     \
+/* Row-wise kernels of family P, helpers and step kernels of family Q. */
+#define IMPL2(P, Q)                                                                                 \
   {                                                                                                 \
     #P, mklrnn_##P##_rnn_forward, mklrnn_##P##_rnn_backward, mklrnn_##P##_lstm_forward,             \
         mklrnn_##P##_lstm_backward, mklrnn_##P##_gru_forward, mklrnn_##P##_gru_backward,            \
         mklrnn_##P##_gru0_forward_gates, mklrnn_##P##_gru0_forward_state,                           \
-        mklrnn_##P##_gru0_backward_state, mklrnn_##P##_gru0_backward_gates, mklrnn_##P##_sum_rows,  \
-        mklrnn_##P##_lstm_step_panels, mklrnn_##P##_gru_step_panels, mklrnn_##P##_rnn_step_panels   \
+        mklrnn_##P##_gru0_backward_state, mklrnn_##P##_gru0_backward_gates, mklrnn_##Q##_sum_rows,  \
+        mklrnn_##Q##_lstm_step_panels, mklrnn_##Q##_gru_step_panels, mklrnn_##Q##_rnn_step_panels   \
   }
+#define IMPL(P) IMPL2(P, P)
 
 static const Impl IMPL_SCALAR = IMPL(scalar);
 static const Impl IMPL_PUBLIC = IMPL(pub);
 #if MKLRNN_HAVE_AVX2_KERNELS
 static const Impl IMPL_AVX2 = IMPL(avx2);
 #endif
+#if MKLRNN_HAVE_AVX512_KERNELS
+static const Impl IMPL_AVX512 = IMPL2(avx512, avx2);
+#endif
 
-static int g_cpu_avx2; /* the CPU can run the AVX2+FMA kernels */
-static const Impl* g_impl[3];
+static int g_cpu_avx2;   /* the CPU can run the AVX2+FMA kernels */
+static int g_cpu_avx512; /* ... and the AVX-512 ones */
+static const Impl* g_impl[4];
 static int g_nimpl;
 
 /* Every implementation under test: scalar (aliasing modes vs the plain reference), avx2, public. */
@@ -334,6 +340,9 @@ static void impls_init(void) {
   g_impl[g_nimpl++] = &IMPL_SCALAR;
 #if MKLRNN_HAVE_AVX2_KERNELS
   if (g_cpu_avx2) g_impl[g_nimpl++] = &IMPL_AVX2;
+#endif
+#if MKLRNN_HAVE_AVX512_KERNELS
+  if (g_cpu_avx512) g_impl[g_nimpl++] = &IMPL_AVX512;
 #endif
   g_impl[g_nimpl++] = &IMPL_PUBLIC;
 }
@@ -1847,10 +1856,18 @@ static void vm_check(const VFun* f, const float* xs, float* ys, int32_t cnt, dou
   g_stat.cases += cnt;
 }
 
-static void run_vmath_tests(void) {
-  static const VFun funs[3] = {{"exp", mklrnn_avx2_vexp, expf, 1},
-                               {"sigmoid", mklrnn_avx2_vsigmoid, mklrnn_scalar_sigmoid, 0},
-                               {"tanh", mklrnn_avx2_vtanh, scalar_tanh, 0}};
+/* One ISA's vector math: the array hooks of kernels_avx2.c or kernels_avx512.c. */
+typedef struct {
+  const char* isa;
+  void (*vexp)(int32_t, const float*, float*);
+  void (*vsigmoid)(int32_t, const float*, float*);
+  void (*vtanh)(int32_t, const float*, float*);
+} VMath;
+
+static void run_vmath_tests(const VMath* m) {
+  const VFun funs[3] = {{"exp", m->vexp, expf, 1},
+                        {"sigmoid", m->vsigmoid, mklrnn_scalar_sigmoid, 0},
+                        {"tanh", m->vtanh, scalar_tanh, 0}};
   const int32_t CH = 4099; /* odd chunk: exercises the vector tail */
   float* xs = malloc(CH * sizeof(float));
   float* ys = malloc(CH * sizeof(float));
@@ -1858,10 +1875,10 @@ static void run_vmath_tests(void) {
   for (int fi = 0; fi < 3; ++fi) {
     const VFun* f = &funs[fi];
     char name[64];
-    snprintf(name, sizeof name, "vmath %s", f->name);
+    snprintf(name, sizeof name, "vmath %s %s", m->isa, f->name);
     stat_begin(name, fi == 0 ? "max_abs_err = rel err vs expf; max_rel = vs double" :
                                "max_abs_err = abs err vs libm formula; max_rel = vs double");
-    snprintf(g_ctx, sizeof g_ctx, "avx2");
+    snprintf(g_ctx, sizeof g_ctx, "%s", m->isa);
     double m_libm = 0, m_dbl = 0;
     /* 1. every k-th float bit pattern: all magnitudes, both signs, NaNs, infinities */
     const uint64_t step = g_quick ? 1000003u : 65537u;
@@ -1895,7 +1912,9 @@ static void run_vmath_tests(void) {
   }
 
   /* Exact saturation and specials. */
-  stat_begin("vmath saturation/NaN", "exact values");
+  char sat_name[64];
+  snprintf(sat_name, sizeof sat_name, "vmath %s saturation/NaN", m->isa);
+  stat_begin(sat_name, "exact values");
   static const float big[] = {10.0f, 17.0f, 20.0f, 89.0f, 100.0f, 1e4f, 1e30f, FLT_MAX, INFINITY};
   const int nb = (int)(sizeof big / sizeof big[0]);
   float x[2 * 9 + 4], e[2 * 9 + 4], s[2 * 9 + 4], t[2 * 9 + 4];
@@ -1907,9 +1926,9 @@ static void run_vmath_tests(void) {
     memcpy(&x[2 * nb + 3], &c, 4);
   }
   const int nx = 2 * nb + 4;
-  mklrnn_avx2_vexp(nx, x, e);
-  mklrnn_avx2_vsigmoid(nx, x, s);
-  mklrnn_avx2_vtanh(nx, x, t);
+  m->vexp(nx, x, e);
+  m->vsigmoid(nx, x, s);
+  m->vtanh(nx, x, t);
   for (int i = 0; i < nb; ++i) {
     g_stat.cases += 4;
     if (t[i] != 1.0f) failf("tanh(%g) = %.9g, want 1", x[i], t[i]);
@@ -1926,9 +1945,9 @@ static void run_vmath_tests(void) {
   }
   {
     float z[2] = {0.0f, -0.0f}, tz[2], sz[2], ez[2];
-    mklrnn_avx2_vtanh(2, z, tz);
-    mklrnn_avx2_vsigmoid(2, z, sz);
-    mklrnn_avx2_vexp(2, z, ez);
+    m->vtanh(2, z, tz);
+    m->vsigmoid(2, z, sz);
+    m->vexp(2, z, ez);
     g_stat.cases += 3;
     if (tz[0] != 0.0f || tz[1] != 0.0f || !signbit(tz[1])) failf("tanh(+-0) = %g %g", tz[0], tz[1]);
     if (sz[0] != 0.5f || sz[1] != 0.5f) failf("sigmoid(0) = %.9g", sz[0]);
@@ -1942,14 +1961,20 @@ static void run_vmath_tests(void) {
 
 /* ---------------------------------------------------------------- main ------------------ */
 
+static int env_set(const char* name) {
+  const char* v = getenv(name);
+  return v != NULL && strcmp(v, "1") == 0;
+}
+
 int main(int argc, char** argv) {
-  int expect_scalar = 0;
+  int expect_scalar = 0, expect_avx2 = 0;
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--quick") == 0) g_quick = 1;
     else if (strcmp(argv[i], "--expect-scalar") == 0) expect_scalar = 1;
+    else if (strcmp(argv[i], "--expect-avx2") == 0) expect_avx2 = 1;
     else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) g_rng += strtoull(argv[++i], NULL, 10) * 0x9E3779B97F4A7C15ull;
     else {
-      fprintf(stderr, "usage: %s [--quick] [--expect-scalar] [--seed N]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--quick] [--expect-scalar] [--expect-avx2] [--seed N]\n", argv[0]);
       return 2;
     }
   }
@@ -1957,9 +1982,13 @@ int main(int argc, char** argv) {
   __builtin_cpu_init();
   g_cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if MKLRNN_HAVE_AVX512_KERNELS
+  g_cpu_avx512 = g_cpu_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+#endif
   impls_init();
-  printf("test_kernels: cpu avx2+fma=%d, dispatch uses_avx2=%d, implementations:", g_cpu_avx2,
-         (int)mklrnn_uses_avx2());
+  printf("test_kernels: cpu avx2+fma=%d avx512=%d, dispatch isa=%d uses_avx2=%d, implementations:", g_cpu_avx2,
+         g_cpu_avx512, (int)mklrnn_isa(), (int)mklrnn_uses_avx2());
   for (int k = 0; k < g_nimpl; ++k) printf(" %s", g_impl[k]->name);
   printf("%s\n", g_quick ? " (quick)" : "");
 
@@ -1971,6 +2000,14 @@ int main(int argc, char** argv) {
   if (expect_scalar && !forced) failf("--expect-scalar without MKLRNN_FORCE_SCALAR=1");
   const int want = forced ? 0 : (MKLRNN_HAVE_AVX2_KERNELS && g_cpu_avx2);
   if (mklrnn_uses_avx2() != want) failf("mklrnn_uses_avx2() = %d, want %d", (int)mklrnn_uses_avx2(), want);
+  /* the ISA: the best the CPU has, capped by MKLRNN_FORCE_AVX2 / MKLRNN_FORCE_SCALAR */
+  const int capped = env_set("MKLRNN_FORCE_AVX2");
+  if (expect_avx2 && !capped) failf("--expect-avx2 without MKLRNN_FORCE_AVX2=1");
+  const int want_isa = forced ? MKLRNN_ISA_SCALAR
+                       : g_cpu_avx512 && !capped ? MKLRNN_ISA_AVX512
+                       : (MKLRNN_HAVE_AVX2_KERNELS && g_cpu_avx2) ? MKLRNN_ISA_AVX2 : MKLRNN_ISA_SCALAR;
+  g_stat.cases++;
+  if (mklrnn_isa() != want_isa) failf("mklrnn_isa() = %d, want %d", (int)mklrnn_isa(), want_isa);
   stat_end();
 
   run_kernel_tests();
@@ -1979,7 +2016,12 @@ int main(int argc, char** argv) {
   run_validation_tests();
   run_thread_tests();
 #if MKLRNN_HAVE_AVX2_KERNELS
-  if (g_cpu_avx2) run_vmath_tests();
+  static const VMath avx2 = {"avx2", mklrnn_avx2_vexp, mklrnn_avx2_vsigmoid, mklrnn_avx2_vtanh};
+  if (g_cpu_avx2) run_vmath_tests(&avx2);
+#endif
+#if MKLRNN_HAVE_AVX512_KERNELS
+  static const VMath avx512 = {"avx512", mklrnn_avx512_vexp, mklrnn_avx512_vsigmoid, mklrnn_avx512_vtanh};
+  if (g_cpu_avx512) run_vmath_tests(&avx512);
 #endif
   printf("test_kernels: %s\n", g_any_fail ? "FAILED" : "all passed");
   return g_any_fail ? 1 : 0;

@@ -22,9 +22,9 @@
  * ABI: fixed-width types only, no structs; mklrnn_abi_version() must equal MKLRNN_ABI_VERSION
  * (checked by the managed loader at first use).
  *
- * Kernel choice: AVX2+FMA kernels when the CPU has both (decided once, at the first call), else
- * portable scalar kernels. The environment variable MKLRNN_FORCE_SCALAR=1 (read at that first
- * call) forces the scalar kernels. Results of the two paths agree to ~1e-6 relative, not bitwise. */
+ * Kernel choice (decided once, at the first call): AVX-512 kernels when the CPU and OS support
+ * AVX-512F/DQ/BW/VL, else AVX2+FMA kernels, else portable scalar kernels; MKLRNN_FORCE_AVX2=1 and
+ * MKLRNN_FORCE_SCALAR=1 cap the choice (see mklrnn_isa). Paths agree to ~1e-6 relative, not bitwise. */
 #ifndef MKLRNN_H
 #define MKLRNN_H
 
@@ -61,8 +61,17 @@ extern "C" {
 /* ABI version of this library; the managed side refuses to run on a mismatch. */
 MKLRNN_API int32_t mklrnn_abi_version(void);
 
-/* 1 when the library was built with (and the CPU runs) the AVX2+FMA kernels, else 0. */
+/* 1 when the library was built with (and the CPU runs) the AVX2+FMA kernels or wider, else 0. */
 MKLRNN_API int32_t mklrnn_uses_avx2(void);
+
+/* The instruction set of the row-wise kernels in use: AVX-512 (F/DQ/BW/VL, checked with cpuid and
+ * the OS state via xgetbv) > AVX2+FMA > scalar. MKLRNN_FORCE_AVX2=1 caps it at AVX2 and
+ * MKLRNN_FORCE_SCALAR=1 at scalar (both read at the first call). The fused small-batch step
+ * kernels and mklrnn_sum_rows use AVX2 on the AVX-512 path. */
+#define MKLRNN_ISA_SCALAR 0
+#define MKLRNN_ISA_AVX2 1
+#define MKLRNN_ISA_AVX512 2
+MKLRNN_API int32_t mklrnn_isa(void);
 
 /* ---------------------------------------------------------------- vanilla RNN ----------- */
 

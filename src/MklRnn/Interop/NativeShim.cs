@@ -21,6 +21,10 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_avx2")]
     public static partial int UsesAvx2();
 
+    /// <summary>The row kernels' instruction set: 0 scalar, 1 AVX2+FMA, 2 AVX-512 (mklrnn_isa).</summary>
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_isa")]
+    public static partial int Isa();
+
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward")]
     public static partial int RnnForward(int act, int n, int h, float* g, int ldG, float* bIh, float* bHh,
         float* hOut, int ldH, float* y, int ldY);
