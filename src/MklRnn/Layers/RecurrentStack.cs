@@ -374,7 +374,6 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         int T = _plan.SeqLength, N = _plan.BatchSize;
         ReadOnlySpan<int> order = _plan.Order;
-        if (_plan.HasLengths) new Span<float>(destination, T * N * width).Clear();
         for (int t = 0; t < T; t++)
         {
             int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
@@ -386,6 +385,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             for (int j = 0; j < rows; j++)
                 new ReadOnlySpan<float>(packed + (long)(offset + j) * width, width)
                     .CopyTo(new Span<float>(destination + SourceRow(t, order[j], T, N) * width, width));
+            // Padded steps of the sequences that ended (packed rows j >= rows): zeros, written once.
+            for (int j = rows; j < N; j++)
+                new Span<float>(destination + SourceRow(t, order[j], T, N) * width, width).Clear();
         }
     }
 
