@@ -297,6 +297,28 @@ MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float*
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {
   CHECK(bad_dims(n, k)); /* k plays the role of H: at least one column */
   CHECK(bad_mat(a, ld_a, k) || out == NULL);
+#ifdef _OPENMP
+  /* Kernel threads split the columns (in 16-float pieces: no cache line of out is shared); each
+   * column is still summed over the rows in order, so the result does not depend on the split. */
+  const int32_t chunks = (k + 15) / 16;
+  int32_t nt = (int64_t)n * k >= MKLRNN_PARALLEL_MIN_ELEMENTS ? t_kernel_threads : 1;
+  if (nt > chunks) nt = chunks;
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      const int32_t t = omp_get_thread_num(), m = omp_get_num_threads();
+      const int32_t c0 = (int32_t)((int64_t)chunks * t / m) * 16;
+      const int32_t c1 = t == m - 1 ? k : (int32_t)((int64_t)chunks * (t + 1) / m) * 16;
+      if (c1 > c0) {
+        if (use_avx2())
+          mklrnn_avx2_sum_rows(n, c1 - c0, a + c0, ld_a, out + c0);
+        else
+          mklrnn_scalar_sum_rows(n, c1 - c0, a + c0, ld_a, out + c0);
+      }
+    }
+    return MKLRNN_OK;
+  }
+#endif
   DISPATCH(sum_rows, n, k, a, ld_a, out);
 }
 

@@ -60,16 +60,15 @@ MKLRNN_AVX2_INLINE void st8(float* p, __m256 v, int cnt) {
 /* ---------------------------------------------------------------- helpers --------------- */
 
 MKLRNN_AVX2 void mklrnn_avx2_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {
-  /* Column-block outer, rows inner: one load/store of out per block, and per column the same
-   * addition order as the scalar version. */
-#define BLOCK(j, cnt)                                                            \
-  do {                                                                           \
-    __m256 acc = ld8(out + (j), cnt);                                            \
-    for (int32_t r = 0; r < n; ++r) acc = _mm256_add_ps(acc, ld8(ROW(a, r, ld_a) + (j), cnt)); \
-    st8(out + (j), acc, cnt);                                                    \
-  } while (0)
-  FOR_BLOCKS(k, BLOCK);
+  /* Row-outer, like the scalar version (so per column the same addition order): rows are read
+   * sequentially and out (k floats) stays in L1. Column-outer loops over many rows with a row
+   * stride defeat the prefetchers (6.5 GB/s measured for a 1600 x 2048 block, against ~20 here). */
+  for (int32_t r = 0; r < n; ++r) {
+    const float* ar = ROW(a, r, ld_a);
+#define BLOCK(j, cnt) st8(out + (j), _mm256_add_ps(ld8(out + (j), cnt), ld8(ar + (j), cnt)), cnt)
+    FOR_BLOCKS(k, BLOCK);
 #undef BLOCK
+  }
 }
 
 /* ---------------------------------------------------------------- fused small-batch steps */

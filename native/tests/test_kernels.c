@@ -1798,6 +1798,16 @@ static void run_thread_tests(void) {
     mklrnn_set_kernel_threads(1);
     same_bits("rnn_forward h", &h0, &h1);
   }
+  /* column sums: split by columns, k not a multiple of the 16-float pieces */
+  {
+    const int k = 4 * H + 5;
+    Mat a = R(n, k, 3), s0 = R(1, k, 0), s1 = mat_clone(&s0);
+    mklrnn_sum_rows(n, k, a.p, a.ld, s0.p);
+    mklrnn_set_kernel_threads(3);
+    mklrnn_sum_rows(n, k, a.p, a.ld, s1.p);
+    mklrnn_set_kernel_threads(1);
+    same_bits("sum_rows", &s0, &s1);
+  }
   mats_free();
   stat_end();
 }

@@ -274,7 +274,7 @@ MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int
 /* ---------------------------------------------------------------- kernel threads --------
  * The row-wise kernels above (rnn/lstm/gru/gru0 forward and backward, not the *_step_panels
  * ones, which callers split by columns themselves) can split their n rows over several OpenMP
- * threads. The shim uses the same OpenMP runtime as MKL's intel_thread layer (libiomp5, which
+ * threads (mklrnn_sum_rows: its columns). The shim uses the same OpenMP runtime as MKL's intel_thread layer (libiomp5, which
  * Debian ships as LLVM's libomp), so the two share one thread pool and never oversubscribe.
  * The setting is per calling thread (thread-local) and defaults to 1: a thread that never sets it,
  * e.g. the side thread that runs the second direction of a bidirectional layer, stays serial.
@@ -291,8 +291,9 @@ MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
 
 /* ---------------------------------------------------------------- helpers --------------- */
 
-/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients).
- * k >= 1 (like H), ld_a >= k; out has k elements. */
+/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients), rows
+ * added in order. k >= 1 (like H), ld_a >= k; out has k elements. With kernel threads (see below)
+ * a large block is split by columns; the result is the same. */
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
 
 #ifdef __cplusplus
