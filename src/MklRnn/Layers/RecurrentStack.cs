@@ -213,15 +213,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         {
             // One direction at a time on this thread: the shim's kernels split large blocks over as many
             // threads as MKL uses (same OpenMP pool), instead of leaving the other cores idle.
-            int previousKernelThreads = NativeShim.SetKernelThreads(Mkl.GetMaxThreads());
-            try
-            {
-                for (int d = 0; d < Config.Directions; d++) job(d);
-            }
-            finally
-            {
-                NativeShim.SetKernelThreads(previousKernelThreads);
-            }
+            using var kernelThreads = KernelThreadScope.MatchMkl();
+            for (int d = 0; d < Config.Directions; d++) job(d);
             return;
         }
         _side ??= new SideThread("MklRnn side thread");

@@ -66,4 +66,26 @@ public class KernelThreadsTests
         Assert.Equal(gradOne, gradSplit, new TruncatedBpttTests.ToleranceComparer(1e-4f));
         Assert.Contains(ySplit, v => v != 0f);
     }
+
+    [Fact]
+    public void SteppedCallsRestoreTheSetting()
+    {
+        const int N = 64, I = 8, H = 128; // 64 * 4 * 128 elements: the LSTM kernels split
+        using var stack = new RecurrentStack(new RnnConfig(CellKind.Lstm, I, H), seed: 4);
+        var rng = new Random(2);
+        float[] x = GradientCheckTests.Rand(rng, N * I);
+        var (y, dy, dx) = (new float[N * H], GradientCheckTests.Rand(rng, N * H), new float[N * I]);
+        NativeLoader.EnsureLoaded();
+        int before = NativeShim.GetKernelThreads();
+        stack.BeginSteps(N, maxSteps: 2, training: true);
+        stack.Step(x, y);
+        stack.Step(x, y);
+        Assert.Equal(before, NativeShim.GetKernelThreads());
+        stack.BeginStepsBackward();
+        stack.BackwardStep(dy, dx);
+        stack.BackwardStep(dy, dx);
+        stack.EndStepsBackward();
+        Assert.Equal(before, NativeShim.GetKernelThreads());
+        Assert.Contains(dx, v => v != 0f);
+    }
 }
