@@ -1,37 +1,56 @@
 /* dispatch.c -- the exported mklrnn_* functions: argument validation, then the kernel choice.
- * Every argument is checked before any memory is touched (MKLRNN_BAD_ARGUMENT, nothing written);
- * the AVX2+FMA kernels run when the CPU has both and MKLRNN_FORCE_SCALAR is not set to 1. */
+ * Every argument is checked before any memory is touched (MKLRNN_BAD_ARGUMENT, nothing written).
+ * Kernels: AVX-512 (row-wise kernels) when the CPU and OS support AVX-512F/DQ/BW/VL, else AVX2+FMA,
+ * else scalar; MKLRNN_FORCE_AVX2=1 / MKLRNN_FORCE_SCALAR=1 (read once) cap the choice. */
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "kernels.h"
 
 /* ---------------------------------------------------------------- kernel choice --------- */
 
-/* 0 = not decided yet, 1 = scalar, 2 = AVX2. Racing first calls all compute the same answer. */
+/* 0 = not decided yet, else 1 + MKLRNN_ISA_*. Racing first calls all compute the same answer. */
 static atomic_int g_path = 0;
 
-static int decide_path(void) {
-  const char* force = getenv("MKLRNN_FORCE_SCALAR");
-  if (force != NULL && strcmp(force, "1") == 0) return 1;
+static int env_is_1(const char* name) {
+  const char* v = getenv(name);
+  return v != NULL && strcmp(v, "1") == 0;
+}
+
+static int decide_isa(void) {
+  if (env_is_1("MKLRNN_FORCE_SCALAR")) return MKLRNN_ISA_SCALAR;
 #if MKLRNN_HAVE_AVX2_KERNELS
   __builtin_cpu_init(); /* needed when called before constructors (e.g. from an ifunc) */
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 2;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return MKLRNN_ISA_SCALAR;
+#if MKLRNN_HAVE_AVX512_KERNELS
+  /* libgcc's feature bits include the OS check (xgetbv: ZMM and opmask state enabled). */
+  if (!env_is_1("MKLRNN_FORCE_AVX2") && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+    return MKLRNN_ISA_AVX512;
 #endif
-  return 1;
+  return MKLRNN_ISA_AVX2;
+#else
+  return MKLRNN_ISA_SCALAR;
+#endif
 }
 
-static int use_avx2(void) {
+static int isa(void) {
   int p = atomic_load_explicit(&g_path, memory_order_relaxed);
   if (p == 0) {
-    p = decide_path();
+    p = 1 + decide_isa();
     atomic_store_explicit(&g_path, p, memory_order_relaxed);
   }
-  return p == 2;
+  return p - 1;
 }
 
+static int use_avx2(void) { return isa() >= MKLRNN_ISA_AVX2; }
+
+/* DISPATCH: kernels with scalar and AVX2 versions (the AVX-512 path uses the AVX2 ones). */
 #if MKLRNN_HAVE_AVX2_KERNELS
 #define DISPATCH(name, ...)                  \
   do {                                       \
@@ -48,6 +67,68 @@ static int use_avx2(void) {
     return MKLRNN_OK;                    \
   } while (0)
 #endif
+
+/* KERNEL: a row-wise kernel of the chosen ISA (an expression; FOR_ROW_PIECES returns). */
+#if MKLRNN_HAVE_AVX512_KERNELS
+#define KERNEL(name, ...)                                                                  \
+  (isa() == MKLRNN_ISA_AVX512 ? mklrnn_avx512_##name(__VA_ARGS__)                          \
+   : isa() == MKLRNN_ISA_AVX2 ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
+#elif MKLRNN_HAVE_AVX2_KERNELS
+#define KERNEL(name, ...) (use_avx2() ? mklrnn_avx2_##name(__VA_ARGS__) : mklrnn_scalar_##name(__VA_ARGS__))
+#else
+#define KERNEL(name, ...) mklrnn_scalar_##name(__VA_ARGS__)
+#endif
+
+/* ---------------------------------------------------------------- kernel threads -------- */
+
+static _Thread_local int32_t t_kernel_threads = 1;
+
+MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads) {
+  const int32_t previous = t_kernel_threads;
+  t_kernel_threads = threads < 1 ? 1 : threads;
+  return previous;
+}
+
+MKLRNN_API int32_t mklrnn_get_kernel_threads(void) { return t_kernel_threads; }
+
+/* Threads for an (n, width) block: the calling thread's setting when the block is large enough. */
+static int32_t threads_for(int32_t n, int64_t width) {
+  const int32_t t = t_kernel_threads;
+  if (t <= 1 || (int64_t)n * width < MKLRNN_PARALLEL_MIN_ELEMENTS) return 1;
+  return t < n ? t : n;
+}
+
+/* Runs CALL once per piece of rows [r0_, r0_ + n_) -- the whole block on this thread, or contiguous
+ * equal shares on an OpenMP team. CALL offsets every row-indexed pointer with RO(p, ld). Valid
+ * because every row kernel treats rows independently (aliasing is element-wise). */
+#define RO(p, ld) ((p) ? (p) + (ptrdiff_t)r0_ * (ld) : (p))
+#ifdef _OPENMP
+#define FOR_ROW_PIECES(n, width, CALL)                                      \
+  do {                                                                      \
+    const int32_t nt_ = threads_for((n), (width));                          \
+    if (nt_ <= 1) {                                                         \
+      const int32_t r0_ = 0, n_ = (n);                                      \
+      CALL;                                                                 \
+    } else {                                                                \
+      _Pragma("omp parallel num_threads(nt_)") {                            \
+        const int32_t k_ = omp_get_thread_num(), m_ = omp_get_num_threads(); \
+        const int32_t r0_ = (int32_t)((int64_t)(n) * k_ / m_);              \
+        const int32_t n_ = (int32_t)((int64_t)(n) * (k_ + 1) / m_) - r0_;   \
+        CALL;                                                               \
+      }                                                                     \
+    }                                                                       \
+    return MKLRNN_OK;                                                       \
+  } while (0)
+#else
+#define FOR_ROW_PIECES(n, width, CALL)   \
+  do {                                   \
+    (void)threads_for;                   \
+    const int32_t r0_ = 0, n_ = (n);     \
+    CALL;                                \
+    return MKLRNN_OK;                    \
+  } while (0)
+#endif
+
 
 /* ---------------------------------------------------------------- validation helpers ---- */
 
@@ -74,6 +155,8 @@ MKLRNN_API int32_t mklrnn_abi_version(void) { return MKLRNN_ABI_VERSION; }
 
 MKLRNN_API int32_t mklrnn_uses_avx2(void) { return use_avx2() ? 1 : 0; }
 
+MKLRNN_API int32_t mklrnn_isa(void) { return isa(); }
+
 MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,
                                       const float* b_ih, const float* b_hh, float* h, int32_t ld_h,
                                       float* y, int32_t ld_y) {
@@ -81,7 +164,7 @@ MKLRNN_API int32_t mklrnn_rnn_forward(int32_t act, int32_t n, int32_t H, const f
   CHECK(bad_dims(n, H));
   CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
-  DISPATCH(rnn_forward, act, n, H, g, ld_g, b_ih, b_hh, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, H, KERNEL(rnn_forward, act, n_, H, RO(g, ld_g), ld_g, b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H, const float* h, int32_t ld_h,
@@ -91,7 +174,8 @@ MKLRNN_API int32_t mklrnn_rnn_backward(int32_t act, int32_t n, int32_t H, const 
   CHECK(bad_dims(n, H));
   CHECK(bad_mat(h, ld_h, H) || bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
   CHECK(bad_mat(dg, ld_dg, H) || bad_alias(dg, ld_dg, dh, ld_dh));
-  DISPATCH(rnn_backward, act, n, H, h, ld_h, dh, ld_dh, dy, ld_dy, dg, ld_dg);
+  FOR_ROW_PIECES(n, H, KERNEL(rnn_backward, act, n_, H, RO(h, ld_h), ld_h, RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy,
+                               RO(dg, ld_dg), ld_dg));
 }
 
 MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g,
@@ -102,7 +186,9 @@ MKLRNN_API int32_t mklrnn_lstm_forward(int32_t n, int32_t H, float* gates, int32
   CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
-  DISPATCH(lstm_forward, n, H, gates, ld_g, b_ih, b_hh, peep, c_prev, ld_cp, c, ld_c, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 4 * (int64_t)H,
+                 KERNEL(lstm_forward, n_, H, RO(gates, ld_g), ld_g, b_ih, b_hh, peep, RO(c_prev, ld_cp), ld_cp,
+                        RO(c, ld_c), ld_c, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,
@@ -115,8 +201,11 @@ MKLRNN_API int32_t mklrnn_lstm_backward(int32_t n, int32_t H, const float* gates
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H));
   CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H) || bad_mat(dc, ld_dc, H));
   CHECK(bad_mat(dgates, ld_dg, 4 * (int64_t)H) || bad_alias(dgates, ld_dg, gates, ld_g));
-  DISPATCH(lstm_backward, n, H, gates, ld_g, peep, c_prev, ld_cp, c, ld_c, dh, ld_dh, dy, ld_dy, dc,
-           ld_dc, dgates, ld_dg, dpeep);
+  /* dpeep sums over rows: with peepholes the rows are not independent, so no split. */
+  FOR_ROW_PIECES(n, dpeep ? 0 : 4 * (int64_t)H,
+                 KERNEL(lstm_backward, n_, H, RO(gates, ld_g), ld_g, peep, RO(c_prev, ld_cp), ld_cp, RO(c, ld_c),
+                        ld_c, RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy, RO(dc, ld_dc), ld_dc, RO(dgates, ld_dg),
+                        ld_dg, dpeep));
 }
 
 MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,
@@ -128,7 +217,9 @@ MKLRNN_API int32_t mklrnn_gru_forward(int32_t n, int32_t H, float* gx, int32_t l
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
   CHECK(bad_opt(y, ld_y, H));
-  DISPATCH(gru_forward, n, H, gx, ld_gx, gh, ld_gh, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru_forward, n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp),
+                        ld_hp, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -142,8 +233,10 @@ MKLRNN_API int32_t mklrnn_gru_backward(int32_t n, int32_t H, const float* gx, in
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dgh, ld_dgh, 3 * (int64_t)H) || bad_alias(dgh, ld_dgh, gh, ld_gh));
   CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
-  DISPATCH(gru_backward, n, H, gx, ld_gx, gh, ld_gh, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
-           dgh, ld_dgh, dh_prev, ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru_backward, n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, RO(h_prev, ld_hp), ld_hp,
+                        RO(dh, ld_dh), ld_dh, RO(dy, ld_dy), ld_dy, RO(dgx, ld_dgx), ld_dgx, RO(dgh, ld_dgh), ld_dgh,
+                        RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H, float* gx, int32_t ld_gx,
@@ -154,7 +247,9 @@ MKLRNN_API int32_t mklrnn_gru0_forward_gates(int32_t n, int32_t H, float* gx, in
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(ghrz, ld_ghrz, 2 * (int64_t)H));
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(rh, ld_rh, H));
-  DISPATCH(gru0_forward_gates, n, H, gx, ld_gx, ghrz, ld_ghrz, b_ih, b_hh, h_prev, ld_hp, rh, ld_rh);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_forward_gates, n_, H, RO(gx, ld_gx), ld_gx, RO(ghrz, ld_ghrz), ld_ghrz, b_ih, b_hh,
+                        RO(h_prev, ld_hp), ld_hp, RO(rh, ld_rh), ld_rh));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H, float* gx, int32_t ld_gx,
@@ -166,7 +261,9 @@ MKLRNN_API int32_t mklrnn_gru0_forward_state(int32_t n, int32_t H, float* gx, in
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
   CHECK(bad_opt(y, ld_y, H));
-  DISPATCH(gru0_forward_state, n, H, gx, ld_gx, ghn, ld_ghn, b_ih, b_hh, h_prev, ld_hp, h, ld_h, y, ld_y);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_forward_state, n_, H, RO(gx, ld_gx), ld_gx, RO(ghn, ld_ghn), ld_ghn, b_ih, b_hh,
+                        RO(h_prev, ld_hp), ld_hp, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -179,8 +276,9 @@ MKLRNN_API int32_t mklrnn_gru0_backward_state(int32_t n, int32_t H, const float*
   CHECK(bad_mat(dh, ld_dh, H) || bad_opt(dy, ld_dy, H));
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dh_prev, ld_dhp, H) || bad_alias(dh_prev, ld_dhp, dh, ld_dh));
-  DISPATCH(gru0_backward_state, n, H, gx, ld_gx, h_prev, ld_hp, dh, ld_dh, dy, ld_dy, dgx, ld_dgx,
-           dh_prev, ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_backward_state, n_, H, RO(gx, ld_gx), ld_gx, RO(h_prev, ld_hp), ld_hp, RO(dh, ld_dh), ld_dh,
+                        RO(dy, ld_dy), ld_dy, RO(dgx, ld_dgx), ld_dgx, RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
@@ -191,13 +289,36 @@ MKLRNN_API int32_t mklrnn_gru0_backward_gates(int32_t n, int32_t H, const float*
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(h_prev, ld_hp, H) || bad_mat(drh, ld_drh, H));
   CHECK(bad_mat(dgx, ld_dgx, 3 * (int64_t)H) || bad_alias(dgx, ld_dgx, gx, ld_gx));
   CHECK(bad_mat(dh_prev, ld_dhp, H));
-  DISPATCH(gru0_backward_gates, n, H, gx, ld_gx, h_prev, ld_hp, drh, ld_drh, dgx, ld_dgx, dh_prev,
-           ld_dhp);
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 KERNEL(gru0_backward_gates, n_, H, RO(gx, ld_gx), ld_gx, RO(h_prev, ld_hp), ld_hp, RO(drh, ld_drh),
+                        ld_drh, RO(dgx, ld_dgx), ld_dgx, RO(dh_prev, ld_dhp), ld_dhp));
 }
 
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out) {
   CHECK(bad_dims(n, k)); /* k plays the role of H: at least one column */
   CHECK(bad_mat(a, ld_a, k) || out == NULL);
+#ifdef _OPENMP
+  /* Kernel threads split the columns (in 16-float pieces: no cache line of out is shared); each
+   * column is still summed over the rows in order, so the result does not depend on the split. */
+  const int32_t chunks = (k + 15) / 16;
+  int32_t nt = (int64_t)n * k >= MKLRNN_PARALLEL_MIN_ELEMENTS ? t_kernel_threads : 1;
+  if (nt > chunks) nt = chunks;
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      const int32_t t = omp_get_thread_num(), m = omp_get_num_threads();
+      const int32_t c0 = (int32_t)((int64_t)chunks * t / m) * 16;
+      const int32_t c1 = t == m - 1 ? k : (int32_t)((int64_t)chunks * (t + 1) / m) * 16;
+      if (c1 > c0) {
+        if (use_avx2())
+          mklrnn_avx2_sum_rows(n, c1 - c0, a + c0, ld_a, out + c0);
+        else
+          mklrnn_scalar_sum_rows(n, c1 - c0, a + c0, ld_a, out + c0);
+      }
+    }
+    return MKLRNN_OK;
+  }
+#endif
   DISPATCH(sum_rows, n, k, a, ld_a, out);
 }
 

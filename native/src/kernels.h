@@ -13,9 +13,16 @@
 #else
 #define MKLRNN_HAVE_AVX2_KERNELS 0
 #endif
+/* AVX-512 kernels: x86-64 with a compiler that knows the intrinsics (GCC >= 7, Clang). */
+#if defined(__x86_64__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 7))
+#define MKLRNN_HAVE_AVX512_KERNELS 1
+#else
+#define MKLRNN_HAVE_AVX512_KERNELS 0
+#endif
 
-/* Declares one kernel family (scalar_ or avx2_) with the public signatures minus the status. */
-#define MKLRNN_DECLARE_KERNELS(P)                                                                  \
+/* Declares one kernel family (scalar_, avx2_, avx512_) with the public signatures minus the status:
+ * the row-wise kernels (every family) ... */
+#define MKLRNN_DECLARE_ROW_KERNELS(P)                                                                \
   void mklrnn_##P##_rnn_forward(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,   \
                                 const float* b_ih, const float* b_hh, float* h, int32_t ld_h,      \
                                 float* y, int32_t ld_y);                                           \
@@ -55,7 +62,10 @@
   void mklrnn_##P##_gru0_backward_gates(int32_t n, int32_t H, const float* gx, int32_t ld_gx,      \
                                         const float* h_prev, int32_t ld_hp, const float* drh,      \
                                         int32_t ld_drh, float* dgx, int32_t ld_dgx,                \
-                                        float* dh_prev, int32_t ld_dhp);                           \
+                                        float* dh_prev, int32_t ld_dhp);
+
+/* The rest: helpers and the fused small-batch steps (scalar and AVX2 only). */
+#define MKLRNN_DECLARE_STEP_KERNELS(P)                                                             \
   void mklrnn_##P##_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);     \
   void mklrnn_##P##_lstm_step_panels(int32_t n, int32_t H, int32_t K, int32_t j0, int32_t j1,      \
                                      const float* panels, const float* gx, int32_t ld_gx,          \
@@ -73,15 +83,26 @@
                                     const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,    \
                                     float* y, int32_t ld_y);
 
+#define MKLRNN_DECLARE_KERNELS(P) \
+  MKLRNN_DECLARE_ROW_KERNELS(P)   \
+  MKLRNN_DECLARE_STEP_KERNELS(P)
+
+/* Element-wise vector math over arrays, for the tests only (y may alias x). */
+#define MKLRNN_DECLARE_VMATH(P)                                \
+  void mklrnn_##P##_vexp(int32_t n, const float* x, float* y);     \
+  void mklrnn_##P##_vsigmoid(int32_t n, const float* x, float* y); \
+  void mklrnn_##P##_vtanh(int32_t n, const float* x, float* y);
+
 MKLRNN_DECLARE_KERNELS(scalar)
 
 #if MKLRNN_HAVE_AVX2_KERNELS
 MKLRNN_DECLARE_KERNELS(avx2)
+MKLRNN_DECLARE_VMATH(avx2)
+#endif
 
-/* Element-wise vector math over arrays, for the tests only (y may alias x). */
-void mklrnn_avx2_vexp(int32_t n, const float* x, float* y);
-void mklrnn_avx2_vsigmoid(int32_t n, const float* x, float* y);
-void mklrnn_avx2_vtanh(int32_t n, const float* x, float* y);
+#if MKLRNN_HAVE_AVX512_KERNELS
+MKLRNN_DECLARE_ROW_KERNELS(avx512)
+MKLRNN_DECLARE_VMATH(avx512)
 #endif
 
 /* Packing of W_hh into panels (one portable version; it runs once per weight). */

@@ -22,9 +22,9 @@
  * ABI: fixed-width types only, no structs; mklrnn_abi_version() must equal MKLRNN_ABI_VERSION
  * (checked by the managed loader at first use).
  *
- * Kernel choice: AVX2+FMA kernels when the CPU has both (decided once, at the first call), else
- * portable scalar kernels. The environment variable MKLRNN_FORCE_SCALAR=1 (read at that first
- * call) forces the scalar kernels. Results of the two paths agree to ~1e-6 relative, not bitwise. */
+ * Kernel choice (decided once, at the first call): AVX-512 kernels when the CPU and OS support
+ * AVX-512F/DQ/BW/VL, else AVX2+FMA kernels, else portable scalar kernels; MKLRNN_FORCE_AVX2=1 and
+ * MKLRNN_FORCE_SCALAR=1 cap the choice (see mklrnn_isa). Paths agree to ~1e-6 relative, not bitwise. */
 #ifndef MKLRNN_H
 #define MKLRNN_H
 
@@ -61,8 +61,17 @@ extern "C" {
 /* ABI version of this library; the managed side refuses to run on a mismatch. */
 MKLRNN_API int32_t mklrnn_abi_version(void);
 
-/* 1 when the library was built with (and the CPU runs) the AVX2+FMA kernels, else 0. */
+/* 1 when the library was built with (and the CPU runs) the AVX2+FMA kernels or wider, else 0. */
 MKLRNN_API int32_t mklrnn_uses_avx2(void);
+
+/* The instruction set of the row-wise kernels in use: AVX-512 (F/DQ/BW/VL, checked with cpuid and
+ * the OS state via xgetbv) > AVX2+FMA > scalar. MKLRNN_FORCE_AVX2=1 caps it at AVX2 and
+ * MKLRNN_FORCE_SCALAR=1 at scalar (both read at the first call). The fused small-batch step
+ * kernels and mklrnn_sum_rows use AVX2 on the AVX-512 path. */
+#define MKLRNN_ISA_SCALAR 0
+#define MKLRNN_ISA_AVX2 1
+#define MKLRNN_ISA_AVX512 2
+MKLRNN_API int32_t mklrnn_isa(void);
 
 /* ---------------------------------------------------------------- vanilla RNN ----------- */
 
@@ -262,10 +271,29 @@ MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int
                                           const float* h_prev, int32_t ld_hp,
                                           float* h, int32_t ld_h, float* y, int32_t ld_y);
 
+/* ---------------------------------------------------------------- kernel threads --------
+ * The row-wise kernels above (rnn/lstm/gru/gru0 forward and backward, not the *_step_panels
+ * ones, which callers split by columns themselves) can split their n rows over several OpenMP
+ * threads (mklrnn_sum_rows: its columns). The shim uses the same OpenMP runtime as MKL's intel_thread layer (libiomp5, which
+ * Debian ships as LLVM's libomp), so the two share one thread pool and never oversubscribe.
+ * The setting is per calling thread (thread-local) and defaults to 1: a thread that never sets it,
+ * e.g. the side thread that runs the second direction of a bidirectional layer, stays serial.
+ * A call is split only when n * G * H >= MKLRNN_PARALLEL_MIN_ELEMENTS (below that the fork/join
+ * costs more than it saves), never above n pieces, and lstm_backward with peepholes (it
+ * accumulates into dpeep across rows) is never split. Results do not depend on the split. */
+#define MKLRNN_PARALLEL_MIN_ELEMENTS 16384
+
+/* Sets the calling thread's kernel thread count (values < 1 mean 1); returns the previous one. */
+MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads);
+
+/* The calling thread's kernel thread count. */
+MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
+
 /* ---------------------------------------------------------------- helpers --------------- */
 
-/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients).
- * k >= 1 (like H), ld_a >= k; out has k elements. */
+/* Accumulates column sums: out[j] += sum_{r < n} a[r * ld_a + j] for j < k (bias gradients), rows
+ * added in order. k >= 1 (like H), ld_a >= k; out has k elements. With kernel threads (see below)
+ * a large block is split by columns; the result is the same. */
 MKLRNN_API int32_t mklrnn_sum_rows(int32_t n, int32_t k, const float* a, int32_t ld_a, float* out);
 
 #ifdef __cplusplus

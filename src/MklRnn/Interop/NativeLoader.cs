@@ -28,6 +28,19 @@ public static unsafe partial class NativeLoader
     /// <summary>The path the shim was loaded from.</summary>
     public static string ShimPath { get; private set; } = "";
 
+    /// <summary>
+    /// The instruction set of the shim's gate kernels: "avx512", "avx2" or "scalar" (see mklrnn_isa;
+    /// MKLRNN_FORCE_AVX2=1 / MKLRNN_FORCE_SCALAR=1 cap it). Loads the libraries on first use.
+    /// </summary>
+    public static string KernelIsa
+    {
+        get
+        {
+            EnsureLoaded();
+            return NativeShim.Isa() switch { 2 => "avx512", 1 => "avx2", _ => "scalar" };
+        }
+    }
+
     /// <summary>Whether the MKL Intel-CPU override is active in this process.</summary>
     public static bool IntelCpuOverrideActive { get; private set; }
 

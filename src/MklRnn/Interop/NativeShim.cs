@@ -21,6 +21,10 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_avx2")]
     public static partial int UsesAvx2();
 
+    /// <summary>The row kernels' instruction set: 0 scalar, 1 AVX2+FMA, 2 AVX-512 (mklrnn_isa).</summary>
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_isa")]
+    public static partial int Isa();
+
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward")]
     public static partial int RnnForward(int act, int n, int h, float* g, int ldG, float* bIh, float* bHh,
         float* hOut, int ldH, float* y, int ldY);
@@ -62,6 +66,13 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru0_backward_gates")]
     public static partial int Gru0BackwardGates(int n, int h, float* gx, int ldGx, float* hPrev, int ldHp,
         float* drh, int ldDrh, float* dgx, int ldDgx, float* dhPrev, int ldDhp);
+
+    /// <summary>Sets the calling thread's kernel thread count (row split of large blocks); returns the previous one.</summary>
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_set_kernel_threads")]
+    public static partial int SetKernelThreads(int threads);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_get_kernel_threads")]
+    public static partial int GetKernelThreads();
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_sum_rows")]
     public static partial int SumRows(int n, int k, float* a, int ldA, float* output);

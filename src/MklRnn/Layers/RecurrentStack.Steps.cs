@@ -68,6 +68,7 @@ public sealed unsafe partial class RecurrentStack
             throw new InvalidOperationException($"BeginSteps reserved {_plan.SeqLength} training steps; all are used");
 
         long o = training ? (long)_stepCount * N : 0;
+        using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pInput = input, pOutput = output)
         {
             float* x = _input.Pointer + o * Config.InputSize;
@@ -136,6 +137,7 @@ public sealed unsafe partial class RecurrentStack
         Shapes.Require("gradInput", gradInput.Length, [N, Config.InputSize], "as (N, input size)");
         _backwardStep--;
         int o = _backwardStep * N;
+        using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradOutput = gradOutput, pGradInput = gradInput)
         {
             Rows.Copy(pGradOutput, width, _cells[L - 1].DY + (long)o * width, width, N, width);
@@ -162,6 +164,7 @@ public sealed unsafe partial class RecurrentStack
         Shapes.RequireOptional("gradH0", gradH0.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("gradC0", gradC0.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
         int rows = _stepCount * N;
+        using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradH0 = gradH0, pGradC0 = gradC0)
         {
             for (int l = 0; l < L; l++)

@@ -73,6 +73,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         _backwardDirection = BackwardDirection;
         _forwardReverse = () => ForwardDirection(1);
         _backwardReverse = () => BackwardDirection(1);
+        _copyOnSide = CopySecondHalf;
         ResetParameters(seed);
     }
 
@@ -214,6 +215,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (Config.Directions == 1 || !UseSideThread)
         {
+            // One direction at a time on this thread: the shim's kernels split large blocks over as many
+            // threads as MKL uses (same OpenMP pool), instead of leaving the other cores idle.
+            using var kernelThreads = KernelThreadScope.MatchMkl();
             for (int d = 0; d < Config.Directions; d++) job(d);
             return;
         }
@@ -341,49 +345,6 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         for (long i = 0; i < count; i++) values[i] *= factors[i];
     }
-
-    // ---------------------------------------------------------------- layout conversions
-
-    /// <summary>Copies the running rows of a (T, N, F) or (N, T, F) tensor into packed (R, F) order.</summary>
-    private void Gather(float* source, int width, float* packed)
-    {
-        int T = _plan.SeqLength, N = _plan.BatchSize;
-        ReadOnlySpan<int> order = _plan.Order;
-        for (int t = 0; t < T; t++)
-        {
-            int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
-            if (!Config.BatchFirst && !_plan.HasLengths)
-            {
-                Rows.Copy(source + (long)t * N * width, width, packed + (long)offset * width, width, rows, width);
-                continue;
-            }
-            for (int j = 0; j < rows; j++)
-                new ReadOnlySpan<float>(source + SourceRow(t, order[j], T, N) * width, width)
-                    .CopyTo(new Span<float>(packed + (long)(offset + j) * width, width));
-        }
-    }
-
-    /// <summary>Writes packed (R, F) rows back to (T, N, F) or (N, T, F), zeros at padded steps.</summary>
-    private void Scatter(float* packed, int width, float* destination)
-    {
-        int T = _plan.SeqLength, N = _plan.BatchSize;
-        ReadOnlySpan<int> order = _plan.Order;
-        if (_plan.HasLengths) new Span<float>(destination, T * N * width).Clear();
-        for (int t = 0; t < T; t++)
-        {
-            int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
-            if (!Config.BatchFirst && !_plan.HasLengths)
-            {
-                Rows.Copy(packed + (long)offset * width, width, destination + (long)t * N * width, width, rows, width);
-                continue;
-            }
-            for (int j = 0; j < rows; j++)
-                new ReadOnlySpan<float>(packed + (long)(offset + j) * width, width)
-                    .CopyTo(new Span<float>(destination + SourceRow(t, order[j], T, N) * width, width));
-        }
-    }
-
-    private long SourceRow(int t, int b, int T, int N) => Config.BatchFirst ? (long)b * T + t : (long)t * N + b;
 
     /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
     private void LoadState(float* h0, float* c0, int s, LayerDirection ld)
