@@ -40,7 +40,7 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 1
+#define MKLRNN_ABI_VERSION 2   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1

@@ -10,7 +10,7 @@ namespace MklRnn.Interop;
 internal static unsafe partial class NativeShim
 {
     /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     public const int ActTanh = 0;
     public const int ActRelu = 1;
