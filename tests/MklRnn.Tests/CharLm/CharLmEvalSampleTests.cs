@@ -27,7 +27,7 @@ public class CharLmEvalSampleTests
         double reference = new ReferenceCharLm(checkpoint).Perplexity(evalText);
 
         Assert.InRange(EvalVerb.Run(checkpoint, evalPath), reference * (1 - 1e-5), reference * (1 + 1e-5));
-        var (code, output, error) = CharLmFixtures.Cli("eval", "--checkpoint", checkpoint, "--text", evalPath);
+        var (code, output, error) = CliRunner.Run("eval", "--checkpoint", checkpoint, "--text", evalPath);
         Assert.True(code == 0, error);
         Assert.StartsWith("perplexity ", output);
         double printed = double.Parse(output["perplexity ".Length..].Trim(), CultureInfo.InvariantCulture);
@@ -68,7 +68,7 @@ public class CharLmEvalSampleTests
         Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 6));
         var known = Vocabulary.FromText(CharLmFixtures.SmallText).Symbols.ToHashSet();
 
-        var (code, output, error) = CharLmFixtures.Cli("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
+        var (code, output, error) = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
             "--temperature", "0.9", "--top-k", "5", "--seed", "3");
         Assert.True(code == 0, error);
         string sample = output.TrimEnd('\n');
@@ -78,7 +78,7 @@ public class CharLmEvalSampleTests
         Assert.All(generated.EnumerateRunes(), r => Assert.Contains(r.ToString(), known));
 
         // Repeatable with a seed; another seed gives another text; temperature 0 is deterministic whatever the seed.
-        Assert.Equal(sample, CharLmFixtures.Cli("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
+        Assert.Equal(sample, CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
             "--temperature", "0.9", "--top-k", "5", "--seed", "3").Output.TrimEnd('\n'));
         Assert.NotEqual(SampleVerb.Run(checkpoint, "The ", 120, 1f, 0, seed: 1), SampleVerb.Run(checkpoint, "The ", 120, 1f, 0, seed: 2));
         Assert.Equal(SampleVerb.Run(checkpoint, "", 50, 0f, 0, seed: 1), SampleVerb.Run(checkpoint, "", 50, 0f, 0, seed: 9));
@@ -123,7 +123,7 @@ public class CharLmEvalSampleTests
         ];
         foreach (var (args, expected) in cases)
         {
-            var (code, _, error) = CharLmFixtures.Cli(args);
+            var (code, _, error) = CliRunner.Run(args);
             Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}, stderr {error}");
             Assert.Contains(expected, error);
             Assert.Single(error.TrimEnd('\n').Split('\n'));

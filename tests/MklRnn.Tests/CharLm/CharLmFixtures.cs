@@ -1,12 +1,10 @@
-using System.CommandLine;
-using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 
-/// <summary>Small texts, tiny training options and an in-process CLI runner for the character LM tests.</summary>
+/// <summary>Small texts and tiny training options for the character LM tests.</summary>
 internal static class CharLmFixtures
 {
     /// <summary>A short English text (about 700 characters: an epoch of the tiny options is ~10 steps).</summary>
@@ -45,18 +43,6 @@ internal static class CharLmFixtures
         CheckpointEvery = 3,
         Threads = 1,
     };
-
-    /// <summary>Runs `mklrnn ARGS` in-process through the real command tree.</summary>
-    public static (int ExitCode, string Output, string Error) Cli(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (Command verb in Verbs.All()) root.Subcommands.Add(verb);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        ParseResult parse = root.Parse(args);
-        int exitCode = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (parse.Errors.Count > 0 ? 2 : exitCode, output.ToString(), error.ToString());
-    }
 
     /// <summary>Copies a safetensors file (F32 and I64 tensors) with one metadata value changed.</summary>
     public static void CopyWithMetadata(string source, string destination, string key, string value)

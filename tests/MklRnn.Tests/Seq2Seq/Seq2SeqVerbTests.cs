@@ -1,6 +1,3 @@
-using System.CommandLine;
-using MklRnn.Cli;
-
 namespace MklRnn.Tests.Seq2Seq;
 
 /// <summary>`mklrnn seq2seq train|decode` in-process through the real command tree.</summary>
@@ -8,15 +5,7 @@ public sealed class Seq2SeqVerbTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mklrnn-s2s-cli-").FullName;
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (Command verb in Verbs.All()) root.Subcommands.Add(verb);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exitCode = root.Parse(["seq2seq", .. args]).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static (int ExitCode, string Output, string Error) Run(params string[] args) => CliRunner.Run(["seq2seq", .. args]);
 
     [Fact]
     public void TrainsSavesAndDecodes()
