@@ -3,6 +3,7 @@ using System.Globalization;
 using MklRnn.Cli.Seq2Seq;
 using MklRnn.IO;
 using MklRnn.Seq2Seq;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -24,31 +25,28 @@ internal static class Seq2SeqVerb
         return command;
     }
 
-    private static Option<T> Opt<T>(string name, string description, T fallback) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
-
     private static Command CreateTrain()
     {
         var defaults = new ReversalOptions();
         var output = new Option<string>("--out") { Description = "checkpoint to write (.safetensors)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --out (model and optimizer state)" };
-        var steps = Opt("--steps", "optimizer steps in total", defaults.Steps);
-        var batch = Opt("--batch", "pairs per step", defaults.BatchSize);
-        var minLength = Opt("--min-length", "shortest training string", defaults.MinLength);
-        var length = Opt("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
-        var evalSize = Opt("--eval-size", "held-out strings", defaults.EvalSize);
-        var evalEvery = Opt("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
-        var lr = Opt("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
-        var clip = Opt("--clip", "global gradient norm limit", defaults.ClipNorm);
-        var seed = Opt("--seed", "seed of the weights and of the data", defaults.Seed);
-        var cell = Opt("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
-        var layers = Opt("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
-        var hidden = Opt("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
-        var embedding = Opt("--embedding", "embedding size", defaults.Model.EmbeddingSize);
+        var steps = WithDefault("--steps", "optimizer steps in total", defaults.Steps);
+        var batch = WithDefault("--batch", "pairs per step", defaults.BatchSize);
+        var minLength = WithDefault("--min-length", "shortest training string", defaults.MinLength);
+        var length = WithDefault("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
+        var evalSize = WithDefault("--eval-size", "held-out strings", defaults.EvalSize);
+        var evalEvery = WithDefault("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
+        var lr = WithDefault("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
+        var clip = WithDefault("--clip", "global gradient norm limit", defaults.ClipNorm);
+        var seed = WithDefault("--seed", "seed of the weights and of the data", defaults.Seed);
+        var cell = WithDefault("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
+        var layers = WithDefault("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
+        var hidden = WithDefault("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
+        var embedding = WithDefault("--embedding", "embedding size", defaults.Model.EmbeddingSize);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
-        var score = Opt("--score", "attention score: dot, general or concat", "general");
+        var score = WithDefault("--score", "attention score: dot, general or concat", "general");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
-        var minAccuracy = Opt("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
+        var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
@@ -125,10 +123,10 @@ internal static class Seq2SeqVerb
     {
         var model = new Option<string>("--model") { Description = "checkpoint written by `seq2seq train`", Required = true };
         var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
-        var beam = Opt("--beam", "beam width (1: greedy)", 1);
-        var nBest = Opt("--nbest", "hypotheses printed per input", 1);
-        var alpha = Opt("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
-        var maxLength = Opt("--max-length", "longest output (0: input length + 2)", 0);
+        var beam = WithDefault("--beam", "beam width (1: greedy)", 1);
+        var nBest = WithDefault("--nbest", "hypotheses printed per input", 1);
+        var alpha = WithDefault("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
+        var maxLength = WithDefault("--max-length", "longest output (0: input length + 2)", 0);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
