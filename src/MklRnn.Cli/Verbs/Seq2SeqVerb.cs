@@ -172,8 +172,8 @@ internal static class Seq2SeqVerb
             for (int i = 0; i < greedy.Length; i++)
             {
                 int[] want = ReversalTask.Reverse(task.HeldOut[i]);
-                if (greedy[i].Ended && greedy[i].Tokens.AsSpan().SequenceEqual(want)) greedyRight++;
-                if (beamed[i].Ended && beamed[i].Tokens.AsSpan().SequenceEqual(want)) beamRight++;
+                if (SequenceAccuracy.IsExact(greedy[i], want)) greedyRight++;
+                if (SequenceAccuracy.IsExact(beamed[i], want)) beamRight++;
                 if (beamed[i].LogProbability > greedy[i].LogProbability + 1e-6) beamBetter++;
                 if (beamed[i].LogProbability < greedy[i].LogProbability - 1e-6) beamWorse++;
             }
