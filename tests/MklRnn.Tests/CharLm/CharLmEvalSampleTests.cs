@@ -17,9 +17,7 @@ public class CharLmEvalSampleTests
     public void EvalPerplexityEqualsADoublePrecisionRecomputation(CellKind cell, int layers)
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 6, cell: cell, layers: layers));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 6, cell, layers);
 
         // Longer than one eval chunk (256), so the state must carry across chunks.
         string evalText = CharLmFixtures.SmallText[..600];
@@ -39,9 +37,7 @@ public class CharLmEvalSampleTests
     public void APyTorchStyleFileWithOnlyModelTensorsAndExtrasEvaluatesTheSame()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 4));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 4);
 
         // What a PyTorch script would write: the state_dict of embedding/rnn/head, the six metadata keys, plus
         // something the model does not use (a tensor and a metadata key).
@@ -63,9 +59,7 @@ public class CharLmEvalSampleTests
     public void SampleHasTheRequestedLengthAndOnlyKnownCharacters()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 6));
+        var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 6);
         var known = Vocabulary.FromText(CharLmFixtures.SmallText).Symbols.ToHashSet();
 
         var (code, output, error) = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
@@ -100,9 +94,7 @@ public class CharLmEvalSampleTests
     public void UserErrorsAreOneLineWithoutAStackTrace()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 2));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 2);
         File.WriteAllText(folder["empty.txt"], "");
         File.WriteAllText(folder["unknown.txt"], "The fox ☃ jumps", Encoding.UTF8);
         File.WriteAllBytes(folder["corrupt.safetensors"], File.ReadAllBytes(checkpoint)[..200]);

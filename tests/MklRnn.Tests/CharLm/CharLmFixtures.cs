@@ -44,6 +44,15 @@ internal static class CharLmFixtures
         Threads = 1,
     };
 
+    /// <summary>Writes the small text into the folder and trains a tiny model on it into ck.safetensors.</summary>
+    public static (string Text, string Checkpoint) TrainTiny(TempFolder folder, long steps, CellKind cell = CellKind.Lstm, int layers = 2)
+    {
+        string text = WriteText(folder);
+        string checkpoint = folder["ck.safetensors"];
+        Trainer.Run(Tiny(text, checkpoint, steps, cell, layers));
+        return (text, checkpoint);
+    }
+
     /// <summary>Copies a safetensors file (F32 and I64 tensors) with one metadata value changed.</summary>
     public static void CopyWithMetadata(string source, string destination, string key, string value)
     {
