@@ -52,40 +52,32 @@ internal static class Seq2SeqVerb
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
             bidirectional, score, noFeeding, minAccuracy,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {
-            try
+            var options = new ReversalOptions
             {
-                var options = new ReversalOptions
+                Steps = Positive(parse.GetValue(steps), "--steps"),
+                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                MinLength = Positive(parse.GetValue(minLength), "--min-length"),
+                MaxLength = Positive(parse.GetValue(length), "--length"),
+                EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
+                EvalEvery = parse.GetValue(evalEvery),
+                LearningRate = parse.GetValue(lr),
+                ClipNorm = parse.GetValue(clip),
+                Seed = parse.GetValue(seed),
+                Model = defaults.Model with
                 {
-                    Steps = Positive(parse.GetValue(steps), "--steps"),
-                    BatchSize = Positive(parse.GetValue(batch), "--batch"),
-                    MinLength = Positive(parse.GetValue(minLength), "--min-length"),
-                    MaxLength = Positive(parse.GetValue(length), "--length"),
-                    EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
-                    EvalEvery = parse.GetValue(evalEvery),
-                    LearningRate = parse.GetValue(lr),
-                    ClipNorm = parse.GetValue(clip),
-                    Seed = parse.GetValue(seed),
-                    Model = defaults.Model with
-                    {
-                        Cell = ParseCell(parse.GetValue(cell)!),
-                        NumLayers = Positive(parse.GetValue(layers), "--layers"),
-                        HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
-                        EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
-                        Bidirectional = parse.GetValue(bidirectional),
-                        Score = AttentionScores.Parse(parse.GetValue(score)!),
-                        InputFeeding = !parse.GetValue(noFeeding),
-                    },
-                };
-                return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"seq2seq train: {e.Message}");
-                return BadInput;
-            }
-        });
+                    Cell = ParseCell(parse.GetValue(cell)!),
+                    NumLayers = Positive(parse.GetValue(layers), "--layers"),
+                    HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
+                    EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
+                    Bidirectional = parse.GetValue(bidirectional),
+                    Score = AttentionScores.Parse(parse.GetValue(score)!),
+                    InputFeeding = !parse.GetValue(noFeeding),
+                },
+            };
+            return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
+        }));
         return command;
     }
 
@@ -132,19 +124,9 @@ internal static class Seq2SeqVerb
         {
             model, inputs, beam, nBest, alpha, maxLength, evaluate,
         };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                return Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                    parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"seq2seq decode: {e.Message}");
-                return BadInput;
-            }
-        });
+        command.SetAction(parse => Guarded("seq2seq decode", parse, () =>
+            Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output)));
         return command;
     }
 
@@ -194,6 +176,20 @@ internal static class Seq2SeqVerb
                         + $"\tscore {h.Score.ToString("F4", CultureInfo.InvariantCulture)}{(h.Ended ? "" : "\t(no EOS)")}");
         }
         return Ok;
+    }
+
+    /// <summary>Runs a subcommand; a user error (bad value, unreadable or unwritable file) is one line on stderr and exit 2.</summary>
+    private static int Guarded(string verb, ParseResult parse, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"{verb}: {e.Message}");
+            return BadInput;
+        }
     }
 
     private static int Positive(int value, string name) =>
