@@ -3,7 +3,6 @@ using System.Text;
 using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 

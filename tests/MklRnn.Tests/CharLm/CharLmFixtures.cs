@@ -1,6 +1,5 @@
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 

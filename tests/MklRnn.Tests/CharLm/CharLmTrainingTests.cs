@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 
