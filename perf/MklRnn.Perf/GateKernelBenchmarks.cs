@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MklRnn.Interop;
+using MklRnn.Cli.Bench;
 using MklRnn.Memory;
 
 namespace MklRnn.Perf;
@@ -22,14 +23,14 @@ public unsafe class GateKernelBenchmarks
     public void Setup()
     {
         NativeLoader.EnsureLoaded();
-        _gates = Filled(N * 4 * H, 1);
-        _gh = Filled(N * 3 * H, 2);
-        _bIh = Filled(4 * H, 3);
+        _gates = BenchInputs.Filled(N * 4 * H, BenchInputs.Seed + 1);
+        _gh = BenchInputs.Filled(N * 3 * H, BenchInputs.Seed + 2);
+        _bIh = BenchInputs.Filled(4 * H, BenchInputs.Seed + 3);
         _bHh = new NativeBuffer(4 * H);
         _bHh.Clear();
-        _c = Filled(N * H, 4);
-        _h = Filled(N * H, 5);
-        _hPrev = Filled(N * H, 6);
+        _c = BenchInputs.Filled(N * H, BenchInputs.Seed + 4);
+        _h = BenchInputs.Filled(N * H, BenchInputs.Seed + 5);
+        _hPrev = BenchInputs.Filled(N * H, BenchInputs.Seed + 6);
     }
 
     [Benchmark(Baseline = true, Description = "LSTM gates, scalar C#")]
@@ -53,13 +54,6 @@ public unsafe class GateKernelBenchmarks
     public void GruNative() =>
         Status.ThrowIfFailed(NativeShim.GruForward(N, H, _gates.Pointer, 3 * H, _gh.Pointer, 3 * H, _bIh.Pointer, _bHh.Pointer,
             _hPrev.Pointer, H, _h.Pointer, H, null, 0), "mklrnn_gru_forward");
-
-    private static NativeBuffer Filled(int count, int seed)
-    {
-        var buffer = new NativeBuffer(count);
-        PerfSetup.Uniform(count, PerfSetup.Seed + seed).CopyTo(buffer.Span);
-        return buffer;
-    }
 
     [GlobalCleanup]
     public void Cleanup()

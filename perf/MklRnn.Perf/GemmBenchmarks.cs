@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MklRnn.Core;
+using MklRnn.Cli.Bench;
 using MklRnn.Memory;
 
 namespace MklRnn.Perf;
@@ -25,11 +26,11 @@ public unsafe class GemmBenchmarks
     public void Setup()
     {
         PerfSetup.UseAllCores();
-        _h = Filled(N * H, 1);
-        _x = Filled(T * N * I, 2);
-        _whh = Filled(GH * H, 3);
-        _wih = Filled(GH * I, 4);
-        _gates = Filled(T * N * GH, 5);
+        _h = BenchInputs.Filled(N * H, BenchInputs.Seed + 1);
+        _x = BenchInputs.Filled(T * N * I, BenchInputs.Seed + 2);
+        _whh = BenchInputs.Filled(GH * H, BenchInputs.Seed + 3);
+        _wih = BenchInputs.Filled(GH * I, BenchInputs.Seed + 4);
+        _gates = BenchInputs.Filled(T * N * GH, BenchInputs.Seed + 5);
         _packed = new PackedWeights();
         _packed.Pack(_whh.Pointer, GH, H, H, transposed: true, maxM: N, sourceVersion: 0);
     }
@@ -44,13 +45,6 @@ public unsafe class GemmBenchmarks
     [Benchmark(Description = "input projection 3200 x 4H x 512")]
     public void InputProjection() =>
         Gemm.Multiply(false, true, T * N, GH, I, 1f, _x.Pointer, I, _wih.Pointer, I, 0f, _gates.Pointer, GH);
-
-    private static NativeBuffer Filled(int count, int seed)
-    {
-        var buffer = new NativeBuffer(count);
-        PerfSetup.Uniform(count, PerfSetup.Seed + seed).CopyTo(buffer.Span);
-        return buffer;
-    }
 
     [GlobalCleanup]
     public void Cleanup()

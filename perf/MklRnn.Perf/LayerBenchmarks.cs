@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MklRnn.Cli.Bench;
 using MklRnn.Layers;
 
 namespace MklRnn.Perf;
@@ -23,10 +24,10 @@ public class LayerBenchmarks
     public void Setup()
     {
         PerfSetup.UseAllCores();
-        _stack = new RecurrentStack(Shape.Config, seed: PerfSetup.Seed);
-        _input = PerfSetup.Uniform((long)Shape.T * Shape.N * Shape.I, PerfSetup.Seed + 1);
+        _stack = new RecurrentStack(Shape.Config, seed: BenchInputs.Seed);
+        _input = BenchInputs.Uniform((long)Shape.T * Shape.N * Shape.I, BenchInputs.Seed + 1);
         _output = new float[(long)Shape.T * Shape.N * Shape.Config.OutputSize];
-        _gradOutput = Shape.Training ? PerfSetup.Uniform(_output.Length, PerfSetup.Seed + 2) : [];
+        _gradOutput = Shape.Training ? BenchInputs.Uniform(_output.Length, BenchInputs.Seed + 2) : [];
         _gradInput = Shape.Training ? new float[_input.Length] : [];
     }
 

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using MklRnn.Cli.Bench;
 using MklRnn.Layers;
 
 namespace MklRnn.Perf;
@@ -21,10 +22,10 @@ public class VariableLengthBenchmarks
     public void Setup()
     {
         PerfSetup.UseAllCores();
-        _stack = new RecurrentStack(new RnnConfig(CellKind.Lstm, I, H), seed: PerfSetup.Seed);
-        _lengths = PerfSetup.UniformLengths(T, N, PerfSetup.Seed);
+        _stack = new RecurrentStack(new RnnConfig(CellKind.Lstm, I, H), seed: BenchInputs.Seed);
+        _lengths = BenchInputs.UniformLengths(T, N, BenchInputs.Seed);
         _paddedT = (int)Math.Round(_lengths.Sum() / (double)N);
-        _input = PerfSetup.Uniform((long)T * N * I, PerfSetup.Seed + 1);
+        _input = BenchInputs.Uniform((long)T * N * I, BenchInputs.Seed + 1);
         _output = new float[(long)T * N * H];
         Console.WriteLine($"// variable lengths: sum {_lengths.Sum()} rows; equal-rows batch T' = {_paddedT} x N = {N}");
     }

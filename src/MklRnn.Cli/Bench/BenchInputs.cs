@@ -1,6 +1,11 @@
+using MklRnn.Memory;
+
 namespace MklRnn.Cli.Bench;
 
-/// <summary>Seeded inputs of a benchmark: the same values on every run, so runs are comparable.</summary>
+/// <summary>
+/// Seeded inputs of a benchmark: the same values on every run, so runs are comparable. One source for the
+/// bench verb and the BenchmarkDotNet suite (perf/MklRnn.Perf compiles this file too), so both time the same data.
+/// </summary>
 internal static class BenchInputs
 {
     public const int Seed = 7;
@@ -12,6 +17,14 @@ internal static class BenchInputs
         var values = new float[count];
         for (long i = 0; i < count; i++) values[i] = random.NextSingle() * 2f - 1f;
         return values;
+    }
+
+    /// <summary>A native buffer of count values uniform in [-1, 1) (the caller disposes it).</summary>
+    public static NativeBuffer Filled(long count, int seed)
+    {
+        var buffer = new NativeBuffer(checked((int)count));
+        Uniform(count, seed).CopyTo(buffer.Span);
+        return buffer;
     }
 
     /// <summary>N lengths uniform in [max(1, T/4), T], seeded; the first is T so the batch really spans T steps.</summary>

@@ -32,8 +32,8 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
         _plan.Build(options.T, options.N, lengths);
         RnnConfig config = options.ToConfig();
         int R = _plan.TotalRows, D = config.Directions, width = D * options.H;
-        _input = Filled((long)R * options.I, BenchInputs.Seed + 1);
-        _layerOutputs = Enumerable.Range(0, options.Layers).Select(l => Filled((long)R * width, BenchInputs.Seed + 10 + l)).ToArray();
+        _input = BenchInputs.Filled((long)R * options.I, BenchInputs.Seed + 1);
+        _layerOutputs = Enumerable.Range(0, options.Layers).Select(l => BenchInputs.Filled((long)R * width, BenchInputs.Seed + 10 + l)).ToArray();
         _directions = new Direction[options.Layers * D];
         for (int l = 0; l < options.Layers; l++)
             for (int d = 0; d < D; d++)
@@ -81,13 +81,6 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
         else dir.Backward(x, _plan);
     }
 
-    private static NativeBuffer Filled(long count, int seed)
-    {
-        var buffer = new NativeBuffer(checked((int)count));
-        BenchInputs.Uniform(count, seed).CopyTo(buffer.Span);
-        return buffer;
-    }
-
     public void Dispose()
     {
         _side?.Dispose();
@@ -113,13 +106,13 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
             _n = N;
             bool original = config.Cell == CellKind.Gru && !config.LinearBeforeReset;
             _parts = original ? [(0, 2 * _h), (2 * _h, _h)] : [(0, _gh)];
-            _wih = Filled((long)_gh * _i, seed);
-            _whh = Filled((long)_gh * _h, seed + 50);
-            _gates = Filled((long)R * _gh, seed + 51);
-            _hState = Filled((long)N * _h, seed + 52);
+            _wih = BenchInputs.Filled((long)_gh * _i, seed);
+            _whh = BenchInputs.Filled((long)_gh * _h, seed + 50);
+            _gates = BenchInputs.Filled((long)R * _gh, seed + 51);
+            _hState = BenchInputs.Filled((long)N * _h, seed + 52);
             _forward = _parts.Select(p => Pack(p, transposed: true)).ToArray();
             _backward = training ? _parts.Select(p => Pack(p, transposed: false)).ToArray() : [];
-            _hPrev = training ? Filled((long)R * _h, seed + 53) : Filled(1, seed);
+            _hPrev = training ? BenchInputs.Filled((long)R * _h, seed + 53) : BenchInputs.Filled(1, seed);
             _dWih = new NativeBuffer(training ? _gh * _i : 1);
             _dWhh = new NativeBuffer(training ? _gh * _h : 1);
             _dx = new NativeBuffer(training ? checked(R * _i) : 1);

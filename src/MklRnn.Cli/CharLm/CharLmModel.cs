@@ -13,8 +13,7 @@ namespace MklRnn.Cli.CharLm;
 internal sealed class CharLmModel : IDisposable
 {
     private readonly NativeBuffer?[] _buffers = new NativeBuffer?[6];
-    private int _rows = -1, _streams = -1;
-    private bool _hasState;
+    private int _rows = -1, _streams = -1; // -1 until ResetState: no state yet
 
     public CharLmModel(ModelSpec spec, int seed)
     {
@@ -69,7 +68,6 @@ internal sealed class CharLmModel : IDisposable
         }
         StateH.Clear();
         StateC.Clear();
-        _hasState = true;
     }
 
     /// <summary>The carried state (h, then c for LSTM), each (L, N, H): for checkpoints.</summary>
@@ -156,7 +154,7 @@ internal sealed class CharLmModel : IDisposable
 
     private void RequireState()
     {
-        if (!_hasState) throw new InvalidOperationException("call ResetState(streams, maxSteps) first");
+        if (_streams < 1) throw new InvalidOperationException("call ResetState(streams, maxSteps) first");
     }
 
     public void Dispose()

@@ -17,12 +17,7 @@ internal static class Checkpoint
     {
         var writer = new SafeTensorsWriter();
         ModelFile.Add(writer, model, vocabulary);
-
-        var optimizerTensors = new SortedDictionary<string, float[]>(StringComparer.Ordinal);
-        var optimizerMeta = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        optimizer.SaveState(optimizerTensors, optimizerMeta);
-        foreach (var (name, values) in optimizerTensors) writer.Add(name, [values.Length], values);
-        foreach (var (key, value) in optimizerMeta) writer.SetMetadata(key, value);
+        OptimizerCheckpoint.Write(writer, optimizer);
 
         writer.SetMetadata("train.batch_size", Int(settings.BatchSize));
         writer.SetMetadata("train.seq_length", Int(settings.SeqLength));
@@ -100,11 +95,9 @@ internal static class Checkpoint
     /// <summary>Restores the optimizer state saved with the checkpoint.</summary>
     public static void RestoreOptimizer(SafeTensorsFile file, Optimizer optimizer)
     {
-        var tensors = file.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
-            .ToDictionary(t => t.Name, t => file.ReadFloat32(t.Name));
         try
         {
-            optimizer.LoadState(tensors, file.Metadata);
+            OptimizerCheckpoint.Read(file, optimizer);
         }
         catch (ArgumentException e)
         {

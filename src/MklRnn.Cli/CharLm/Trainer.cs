@@ -63,6 +63,15 @@ internal static class Trainer
                 Checkpoint.Save(options.CheckpointPath, model, vocabulary, optimizer, settings, progress);
             }
 
+            // A validation pass at the current step: timed apart from training, recorded in the history.
+            void RecordValidation()
+            {
+                var clock = Stopwatch.StartNew();
+                lastValidation = Validate(model, validation, inputs, targets);
+                validationSeconds += clock.Elapsed.TotalSeconds;
+                progress.Validation.Add((progress.Step, lastValidation));
+            }
+
             while (true)
             {
                 if (budget.Reached(session.Elapsed.TotalSeconds, progress.Step, progress.Epoch)) break;
@@ -87,10 +96,7 @@ internal static class Trainer
                 {
                     progress.Epoch++;
                     progress.Chunk = 0;
-                    var clock = Stopwatch.StartNew();
-                    lastValidation = Validate(model, validation, inputs, targets);
-                    validationSeconds += clock.Elapsed.TotalSeconds;
-                    progress.Validation.Add((progress.Step, lastValidation));
+                    RecordValidation();
                     log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
                     model.ResetState(settings.BatchSize, settings.SeqLength); // each epoch starts from a zero state
                 }
@@ -107,10 +113,7 @@ internal static class Trainer
             progress.State = model.ExportState();
             if (progress.Step > 0 && (progress.Validation.Count == 0 || progress.Validation[^1].Step != progress.Step))
             {
-                var clock = Stopwatch.StartNew();
-                lastValidation = Validate(model, validation, inputs, targets);
-                validationSeconds += clock.Elapsed.TotalSeconds;
-                progress.Validation.Add((progress.Step, lastValidation));
+                RecordValidation();
                 log?.Invoke($"validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
             }
             Save();

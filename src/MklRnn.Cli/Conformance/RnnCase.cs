@@ -74,14 +74,7 @@ public static class RnnCase
         check.Expect("grad_input", gradInput, inputShape, gatol, grtol);
         if (file.Contains("grad_h0")) check.Expect("grad_h0", gradH0, hShape, gatol, grtol);
         if (lstm && file.Contains("grad_c0")) check.Expect("grad_c0", gradC0, cShape, gatol, grtol);
-        var covered = new HashSet<string>();
-        foreach (Parameter p in stack.Parameters)
-        {
-            string name = "grad." + p.Name;
-            covered.Add(name);
-            check.Expect(name, p.Grad, p.Shape, gatol, grtol);
-        }
-        check.RequireCovered(file.Tensors.Select(t => t.Name).Where(n => n.StartsWith("grad.", StringComparison.Ordinal)), covered);
+        check.ExpectParameterGradients(stack.Parameters, gatol, grtol);
     }
 
     private static int Shapes(int[] dims) => dims.Aggregate(1, (a, b) => a * b);

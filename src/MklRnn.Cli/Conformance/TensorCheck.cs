@@ -47,6 +47,22 @@ public sealed class TensorCheck(SafeTensorsFile file)
             _failures.Add($"{name}: {bad} of {want.Length} elements out of tolerance, first [{firstBad}] got {got[firstBad]:G7} want {want[firstBad]:G7}");
     }
 
+    /// <summary>
+    /// Checks grad.&lt;name&gt; of every parameter, and that the case holds no grad.* tensor these did not cover
+    /// (a parameter the case expects but the module does not have).
+    /// </summary>
+    public void ExpectParameterGradients(IEnumerable<Parameter> parameters, double atol, double rtol)
+    {
+        var covered = new HashSet<string>();
+        foreach (Parameter p in parameters)
+        {
+            string name = "grad." + p.Name;
+            covered.Add(name);
+            Expect(name, p.Grad, p.Shape, atol, rtol);
+        }
+        RequireCovered(file.Tensors.Select(t => t.Name).Where(n => n.StartsWith("grad.", StringComparison.Ordinal)), covered);
+    }
+
     /// <summary>Checks every expected tensor whose name starts with a prefix was covered.</summary>
     public void RequireCovered(IEnumerable<string> expectedNames, ISet<string> covered)
     {

@@ -29,7 +29,11 @@ internal static class SequenceAccuracy
         Hypothesis[] decoded = Decode(model, sources, beamWidth, maxLength, lengthPenalty);
         int correct = 0;
         for (int i = 0; i < sources.Count; i++)
-            if (decoded[i].Ended && decoded[i].Tokens.AsSpan().SequenceEqual(expected(sources[i]))) correct++;
+            if (IsExact(decoded[i], expected(sources[i]))) correct++;
         return (double)correct / sources.Count;
     }
+
+    /// <summary>Whether a hypothesis is exactly the expected sequence, ended by EOS (a cut-off one never counts).</summary>
+    public static bool IsExact(Hypothesis hypothesis, int[] expected) =>
+        hypothesis.Ended && hypothesis.Tokens.AsSpan().SequenceEqual(expected);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MklRnn.Cli.Bench;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -13,21 +14,21 @@ internal static class BenchVerb
     public static Command Create()
     {
         var d = new BenchOptions();
-        var cell = new Option<string>("--cell") { Description = "lstm | gru (PyTorch's, linear before reset) | rnn_tanh (also gru_rbl, rnn_relu)", DefaultValueFactory = _ => d.Cell };
-        var mode = new Option<string>("--mode") { Description = "infer (forward) | train (training forward + full backward)", DefaultValueFactory = _ => d.Mode };
-        var t = Int("--T", "time steps", d.T);
-        var n = Int("--N", "batch size", d.N);
-        var i = Int("--I", "input size", d.I);
-        var h = Int("--H", "hidden size", d.H);
-        var layers = Int("--layers", "stacked layers (a layer above the first takes dirs*H inputs)", d.Layers);
-        var dirs = Int("--dirs", "directions: 1, or 2 (bidirectional)", d.Dirs);
-        var threads = Int("--threads", "threads (MKL's and MklRnn's side thread)", d.Threads);
-        var iters = Int("--iters", "at least this many timed iterations", d.Iters);
-        var warmup = Int("--warmup", "untimed iterations first (at least one runs)", d.Warmup);
-        var minTime = new Option<double>("--min-time") { Description = "keep timing until this many seconds passed (max 1000 iterations)", DefaultValueFactory = _ => d.MinTime };
-        var shape = new Option<string>("--shape") { Description = "shape id echoed in the RESULT line (S1..S7)", DefaultValueFactory = _ => d.Shape };
+        var cell = WithDefault("--cell", "lstm | gru (PyTorch's, linear before reset) | rnn_tanh (also gru_rbl, rnn_relu)", d.Cell);
+        var mode = WithDefault("--mode", "infer (forward) | train (training forward + full backward)", d.Mode);
+        var t = WithDefault("--T", "time steps", d.T);
+        var n = WithDefault("--N", "batch size", d.N);
+        var i = WithDefault("--I", "input size", d.I);
+        var h = WithDefault("--H", "hidden size", d.H);
+        var layers = WithDefault("--layers", "stacked layers (a layer above the first takes dirs*H inputs)", d.Layers);
+        var dirs = WithDefault("--dirs", "directions: 1, or 2 (bidirectional)", d.Dirs);
+        var threads = WithDefault("--threads", "threads (MKL's and MklRnn's side thread)", d.Threads);
+        var iters = WithDefault("--iters", "at least this many timed iterations", d.Iters);
+        var warmup = WithDefault("--warmup", "untimed iterations first (at least one runs)", d.Warmup);
+        var minTime = WithDefault("--min-time", "keep timing until this many seconds passed (max 1000 iterations)", d.MinTime);
+        var shape = WithDefault("--shape", "shape id echoed in the RESULT line (S1..S7)", d.Shape);
         var json = new Option<bool>("--json") { Description = "also print the RESULT {json} line" };
-        var lengths = new Option<string>("--lengths") { Description = "full (all T steps) | uniform (lengths uniform in [T/4, T], seeded)", DefaultValueFactory = _ => d.Lengths };
+        var lengths = WithDefault("--lengths", "full (all T steps) | uniform (lengths uniform in [T/4, T], seeded)", d.Lengths);
         var noGemmOnly = new Option<bool>("--no-gemm-only") { Description = "skip the GEMM-only measurement" };
 
         var command = new Command("bench",
@@ -57,7 +58,4 @@ internal static class BenchVerb
         }, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
-
-    private static Option<int> Int(string name, string description, int defaultValue) =>
-        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 }

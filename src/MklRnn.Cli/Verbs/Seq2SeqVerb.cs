@@ -3,6 +3,7 @@ using System.Globalization;
 using MklRnn.Cli.Seq2Seq;
 using MklRnn.IO;
 using MklRnn.Seq2Seq;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -24,70 +25,59 @@ internal static class Seq2SeqVerb
         return command;
     }
 
-    private static Option<T> Opt<T>(string name, string description, T fallback) =>
-        new(name) { Description = description, DefaultValueFactory = _ => fallback };
-
     private static Command CreateTrain()
     {
         var defaults = new ReversalOptions();
         var output = new Option<string>("--out") { Description = "checkpoint to write (.safetensors)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --out (model and optimizer state)" };
-        var steps = Opt("--steps", "optimizer steps in total", defaults.Steps);
-        var batch = Opt("--batch", "pairs per step", defaults.BatchSize);
-        var minLength = Opt("--min-length", "shortest training string", defaults.MinLength);
-        var length = Opt("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
-        var evalSize = Opt("--eval-size", "held-out strings", defaults.EvalSize);
-        var evalEvery = Opt("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
-        var lr = Opt("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
-        var clip = Opt("--clip", "global gradient norm limit", defaults.ClipNorm);
-        var seed = Opt("--seed", "seed of the weights and of the data", defaults.Seed);
-        var cell = Opt("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
-        var layers = Opt("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
-        var hidden = Opt("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
-        var embedding = Opt("--embedding", "embedding size", defaults.Model.EmbeddingSize);
+        var steps = WithDefault("--steps", "optimizer steps in total", defaults.Steps);
+        var batch = WithDefault("--batch", "pairs per step", defaults.BatchSize);
+        var minLength = WithDefault("--min-length", "shortest training string", defaults.MinLength);
+        var length = WithDefault("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
+        var evalSize = WithDefault("--eval-size", "held-out strings", defaults.EvalSize);
+        var evalEvery = WithDefault("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
+        var lr = WithDefault("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
+        var clip = WithDefault("--clip", "global gradient norm limit", defaults.ClipNorm);
+        var seed = WithDefault("--seed", "seed of the weights and of the data", defaults.Seed);
+        var cell = WithDefault("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
+        var layers = WithDefault("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
+        var hidden = WithDefault("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
+        var embedding = WithDefault("--embedding", "embedding size", defaults.Model.EmbeddingSize);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
-        var score = Opt("--score", "attention score: dot, general or concat", "general");
+        var score = WithDefault("--score", "attention score: dot, general or concat", "general");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
-        var minAccuracy = Opt("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
+        var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
             bidirectional, score, noFeeding, minAccuracy,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {
-            try
+            var options = new ReversalOptions
             {
-                var options = new ReversalOptions
+                Steps = Positive(parse.GetValue(steps), "--steps"),
+                BatchSize = Positive(parse.GetValue(batch), "--batch"),
+                MinLength = Positive(parse.GetValue(minLength), "--min-length"),
+                MaxLength = Positive(parse.GetValue(length), "--length"),
+                EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
+                EvalEvery = parse.GetValue(evalEvery),
+                LearningRate = parse.GetValue(lr),
+                ClipNorm = parse.GetValue(clip),
+                Seed = parse.GetValue(seed),
+                Model = defaults.Model with
                 {
-                    Steps = Positive(parse.GetValue(steps), "--steps"),
-                    BatchSize = Positive(parse.GetValue(batch), "--batch"),
-                    MinLength = Positive(parse.GetValue(minLength), "--min-length"),
-                    MaxLength = Positive(parse.GetValue(length), "--length"),
-                    EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
-                    EvalEvery = parse.GetValue(evalEvery),
-                    LearningRate = parse.GetValue(lr),
-                    ClipNorm = parse.GetValue(clip),
-                    Seed = parse.GetValue(seed),
-                    Model = defaults.Model with
-                    {
-                        Cell = ParseCell(parse.GetValue(cell)!),
-                        NumLayers = Positive(parse.GetValue(layers), "--layers"),
-                        HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
-                        EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
-                        Bidirectional = parse.GetValue(bidirectional),
-                        Score = AttentionScores.Parse(parse.GetValue(score)!),
-                        InputFeeding = !parse.GetValue(noFeeding),
-                    },
-                };
-                return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"seq2seq train: {e.Message}");
-                return BadInput;
-            }
-        });
+                    Cell = ParseCell(parse.GetValue(cell)!),
+                    NumLayers = Positive(parse.GetValue(layers), "--layers"),
+                    HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
+                    EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
+                    Bidirectional = parse.GetValue(bidirectional),
+                    Score = AttentionScores.Parse(parse.GetValue(score)!),
+                    InputFeeding = !parse.GetValue(noFeeding),
+                },
+            };
+            return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
+        }));
         return command;
     }
 
@@ -125,28 +115,18 @@ internal static class Seq2SeqVerb
     {
         var model = new Option<string>("--model") { Description = "checkpoint written by `seq2seq train`", Required = true };
         var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
-        var beam = Opt("--beam", "beam width (1: greedy)", 1);
-        var nBest = Opt("--nbest", "hypotheses printed per input", 1);
-        var alpha = Opt("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
-        var maxLength = Opt("--max-length", "longest output (0: input length + 2)", 0);
+        var beam = WithDefault("--beam", "beam width (1: greedy)", 1);
+        var nBest = WithDefault("--nbest", "hypotheses printed per input", 1);
+        var alpha = WithDefault("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
+        var maxLength = WithDefault("--max-length", "longest output (0: input length + 2)", 0);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
             model, inputs, beam, nBest, alpha, maxLength, evaluate,
         };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                return Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                    parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"seq2seq decode: {e.Message}");
-                return BadInput;
-            }
-        });
+        command.SetAction(parse => Guarded("seq2seq decode", parse, () =>
+            Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output)));
         return command;
     }
 
@@ -174,8 +154,8 @@ internal static class Seq2SeqVerb
             for (int i = 0; i < greedy.Length; i++)
             {
                 int[] want = ReversalTask.Reverse(task.HeldOut[i]);
-                if (greedy[i].Ended && greedy[i].Tokens.AsSpan().SequenceEqual(want)) greedyRight++;
-                if (beamed[i].Ended && beamed[i].Tokens.AsSpan().SequenceEqual(want)) beamRight++;
+                if (SequenceAccuracy.IsExact(greedy[i], want)) greedyRight++;
+                if (SequenceAccuracy.IsExact(beamed[i], want)) beamRight++;
                 if (beamed[i].LogProbability > greedy[i].LogProbability + 1e-6) beamBetter++;
                 if (beamed[i].LogProbability < greedy[i].LogProbability - 1e-6) beamWorse++;
             }
@@ -196,6 +176,20 @@ internal static class Seq2SeqVerb
                         + $"\tscore {h.Score.ToString("F4", CultureInfo.InvariantCulture)}{(h.Ended ? "" : "\t(no EOS)")}");
         }
         return Ok;
+    }
+
+    /// <summary>Runs a subcommand; a user error (bad value, unreadable or unwritable file) is one line on stderr and exit 2.</summary>
+    private static int Guarded(string verb, ParseResult parse, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"{verb}: {e.Message}");
+            return BadInput;
+        }
     }
 
     private static int Positive(int value, string name) =>

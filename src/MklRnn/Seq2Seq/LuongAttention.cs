@@ -1,6 +1,7 @@
 using MklRnn.Core;
 using MklRnn.Interop;
 using MklRnn.Memory;
+using MklRnn.Training;
 
 namespace MklRnn.Seq2Seq;
 
@@ -82,16 +83,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
     public int BatchSize => _batchSize;
 
     /// <summary>Every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed)
-    {
-        var random = new Random(seed);
-        float bound = 1f / MathF.Sqrt(HiddenSize);
-        foreach (Parameter p in _parameters)
-        {
-            Span<float> data = p.Data;
-            for (int i = 0; i < data.Length; i++) data[i] = (random.NextSingle() * 2f - 1f) * bound;
-        }
-    }
+    public void ResetParameters(int seed) => ParameterInit.UniformFanIn(_parameters, HiddenSize, seed);
 
     /// <summary>
     /// Sets the memory attended over: keys (S, N, H) time-major (an encoder's output), lengths (N) valid

@@ -84,14 +84,7 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
         foreach (var (key, value) in Config.ToMetadata()) writer.SetMetadata(key, value);
         if (extraMetadata != null) foreach (var (key, value) in extraMetadata) writer.SetMetadata(key, value);
         StateDict.Write(writer, this);
-        if (optimizer != null)
-        {
-            var tensors = new Dictionary<string, float[]>();
-            var metadata = new Dictionary<string, string>();
-            optimizer.SaveState(tensors, metadata);
-            foreach (var (key, value) in metadata) writer.SetMetadata(key, value);
-            foreach (var (name, values) in tensors) writer.Add(name, [values.Length], values);
-        }
+        if (optimizer != null) OptimizerCheckpoint.Write(writer, optimizer);
         writer.Save(path);
     }
 
@@ -115,15 +108,7 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
     }
 
     /// <summary>Restores an optimizer's state saved with the model (same parameters, same kind).</summary>
-    public static void LoadOptimizerState(SafeTensorsFile file, Optimizer optimizer)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(optimizer);
-        var tensors = new Dictionary<string, float[]>();
-        foreach (SafeTensorInfo t in file.Tensors)
-            if (t.Name.StartsWith("optimizer.", StringComparison.Ordinal)) tensors[t.Name] = file.ReadFloat32(t.Name);
-        optimizer.LoadState(tensors, file.Metadata);
-    }
+    public static void LoadOptimizerState(SafeTensorsFile file, Optimizer optimizer) => OptimizerCheckpoint.Read(file, optimizer);
 
     public void Dispose()
     {

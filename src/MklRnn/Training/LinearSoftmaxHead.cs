@@ -59,16 +59,7 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
     public int LastTokenCount => LastResult.TokenCount;
 
     /// <summary>PyTorch's nn.Linear initialisation: weight and bias uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed)
-    {
-        var random = new Random(seed);
-        float bound = 1f / MathF.Sqrt(HiddenSize);
-        foreach (Parameter p in _parameters)
-        {
-            Span<float> data = p.Data;
-            for (int i = 0; i < data.Length; i++) data[i] = (random.NextSingle() * 2f - 1f) * bound;
-        }
-    }
+    public void ResetParameters(int seed) => ParameterInit.UniformFanIn(_parameters, HiddenSize, seed);
 
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad()

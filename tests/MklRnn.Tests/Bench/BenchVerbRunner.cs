@@ -1,22 +1,9 @@
-using System.CommandLine;
-using MklRnn.Cli;
-
 namespace MklRnn.Tests.Bench;
 
-/// <summary>Runs `mklrnn bench ...` in-process through the real command tree, with Program.cs's exit-code rule.</summary>
+/// <summary>Runs `mklrnn bench ...` in-process (<see cref="CliRunner"/>), and builds the harness's argument lists.</summary>
 internal static class BenchVerbRunner
 {
-    public static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (Command verb in Verbs.All())
-            root.Subcommands.Add(verb);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        ParseResult parse = root.Parse(["bench", .. args]);
-        int exitCode = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (parse.Errors.Count > 0 ? 2 : exitCode, output.ToString(), error.ToString());
-    }
+    public static (int ExitCode, string Output, string Error) Run(params string[] args) => CliRunner.Run(["bench", .. args]);
 
     /// <summary>
     /// A tiny, fast shape with the harness's full argument list. extra: "--option value" pairs replace the default

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MklRnn.Cli.PerfCompare;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.Bench;
 

@@ -3,7 +3,6 @@ using System.Text;
 using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 
@@ -17,9 +16,7 @@ public class CharLmEvalSampleTests
     public void EvalPerplexityEqualsADoublePrecisionRecomputation(CellKind cell, int layers)
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 6, cell: cell, layers: layers));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 6, cell, layers);
 
         // Longer than one eval chunk (256), so the state must carry across chunks.
         string evalText = CharLmFixtures.SmallText[..600];
@@ -27,7 +24,7 @@ public class CharLmEvalSampleTests
         double reference = new ReferenceCharLm(checkpoint).Perplexity(evalText);
 
         Assert.InRange(EvalVerb.Run(checkpoint, evalPath), reference * (1 - 1e-5), reference * (1 + 1e-5));
-        var (code, output, error) = CharLmFixtures.Cli("eval", "--checkpoint", checkpoint, "--text", evalPath);
+        var (code, output, error) = CliRunner.Run("eval", "--checkpoint", checkpoint, "--text", evalPath);
         Assert.True(code == 0, error);
         Assert.StartsWith("perplexity ", output);
         double printed = double.Parse(output["perplexity ".Length..].Trim(), CultureInfo.InvariantCulture);
@@ -39,9 +36,7 @@ public class CharLmEvalSampleTests
     public void APyTorchStyleFileWithOnlyModelTensorsAndExtrasEvaluatesTheSame()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 4));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 4);
 
         // What a PyTorch script would write: the state_dict of embedding/rnn/head, the six metadata keys, plus
         // something the model does not use (a tensor and a metadata key).
@@ -63,12 +58,10 @@ public class CharLmEvalSampleTests
     public void SampleHasTheRequestedLengthAndOnlyKnownCharacters()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 6));
+        var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 6);
         var known = Vocabulary.FromText(CharLmFixtures.SmallText).Symbols.ToHashSet();
 
-        var (code, output, error) = CharLmFixtures.Cli("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
+        var (code, output, error) = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
             "--temperature", "0.9", "--top-k", "5", "--seed", "3");
         Assert.True(code == 0, error);
         string sample = output.TrimEnd('\n');
@@ -78,7 +71,7 @@ public class CharLmEvalSampleTests
         Assert.All(generated.EnumerateRunes(), r => Assert.Contains(r.ToString(), known));
 
         // Repeatable with a seed; another seed gives another text; temperature 0 is deterministic whatever the seed.
-        Assert.Equal(sample, CharLmFixtures.Cli("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
+        Assert.Equal(sample, CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "120",
             "--temperature", "0.9", "--top-k", "5", "--seed", "3").Output.TrimEnd('\n'));
         Assert.NotEqual(SampleVerb.Run(checkpoint, "The ", 120, 1f, 0, seed: 1), SampleVerb.Run(checkpoint, "The ", 120, 1f, 0, seed: 2));
         Assert.Equal(SampleVerb.Run(checkpoint, "", 50, 0f, 0, seed: 1), SampleVerb.Run(checkpoint, "", 50, 0f, 0, seed: 9));
@@ -100,9 +93,7 @@ public class CharLmEvalSampleTests
     public void UserErrorsAreOneLineWithoutAStackTrace()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        string checkpoint = folder["ck.safetensors"];
-        Trainer.Run(CharLmFixtures.Tiny(text, checkpoint, steps: 2));
+        var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 2);
         File.WriteAllText(folder["empty.txt"], "");
         File.WriteAllText(folder["unknown.txt"], "The fox ☃ jumps", Encoding.UTF8);
         File.WriteAllBytes(folder["corrupt.safetensors"], File.ReadAllBytes(checkpoint)[..200]);
@@ -123,7 +114,7 @@ public class CharLmEvalSampleTests
         ];
         foreach (var (args, expected) in cases)
         {
-            var (code, _, error) = CharLmFixtures.Cli(args);
+            var (code, _, error) = CliRunner.Run(args);
             Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}, stderr {error}");
             Assert.Contains(expected, error);
             Assert.Single(error.TrimEnd('\n').Split('\n'));

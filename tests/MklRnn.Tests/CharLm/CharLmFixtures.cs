@@ -1,12 +1,9 @@
-using System.CommandLine;
-using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 
-/// <summary>Small texts, tiny training options and an in-process CLI runner for the character LM tests.</summary>
+/// <summary>Small texts and tiny training options for the character LM tests.</summary>
 internal static class CharLmFixtures
 {
     /// <summary>A short English text (about 700 characters: an epoch of the tiny options is ~10 steps).</summary>
@@ -46,16 +43,13 @@ internal static class CharLmFixtures
         Threads = 1,
     };
 
-    /// <summary>Runs `mklrnn ARGS` in-process through the real command tree.</summary>
-    public static (int ExitCode, string Output, string Error) Cli(params string[] args)
+    /// <summary>Writes the small text into the folder and trains a tiny model on it into ck.safetensors.</summary>
+    public static (string Text, string Checkpoint) TrainTiny(TempFolder folder, long steps, CellKind cell = CellKind.Lstm, int layers = 2)
     {
-        var root = new RootCommand("test");
-        foreach (Command verb in Verbs.All()) root.Subcommands.Add(verb);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        ParseResult parse = root.Parse(args);
-        int exitCode = parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (parse.Errors.Count > 0 ? 2 : exitCode, output.ToString(), error.ToString());
+        string text = WriteText(folder);
+        string checkpoint = folder["ck.safetensors"];
+        Trainer.Run(Tiny(text, checkpoint, steps, cell, layers));
+        return (text, checkpoint);
     }
 
     /// <summary>Copies a safetensors file (F32 and I64 tensors) with one metadata value changed.</summary>

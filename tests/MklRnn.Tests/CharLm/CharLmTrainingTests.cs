@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
-using MklRnn.Tests.PerfCompare;
 
 namespace MklRnn.Tests.CharLm;
 
@@ -51,7 +50,7 @@ public class CharLmTrainingTests
         using var folder = new TempFolder();
         string text = CharLmFixtures.WriteText(folder);
         string checkpoint = folder["run/model.safetensors"];
-        var (code, output, error) = CharLmFixtures.Cli("train", "--text", text, "--checkpoint", checkpoint, "--cell", "rnn",
+        var (code, output, error) = CliRunner.Run("train", "--text", text, "--checkpoint", checkpoint, "--cell", "rnn",
             "--hidden", "12", "--embedding", "6", "--seq-length", "8", "--batch-size", "3", "--steps", "6", "--threads", "1");
         Assert.True(code == 0, error);
         Assert.Contains("training summary", output);

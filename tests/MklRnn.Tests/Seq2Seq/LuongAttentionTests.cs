@@ -1,4 +1,5 @@
 using MklRnn.Seq2Seq;
+using MklRnn.Tests.Training;
 
 namespace MklRnn.Tests.Seq2Seq;
 
@@ -8,8 +9,6 @@ namespace MklRnn.Tests.Seq2Seq;
 /// </summary>
 public class LuongAttentionTests
 {
-    private static float[] Rand(Random rng, int n, float scale = 1f) => Enumerable.Range(0, n).Select(_ => (rng.NextSingle() * 2 - 1) * scale).ToArray();
-
     [Theory]
     [InlineData(AttentionScore.Dot)]
     [InlineData(AttentionScore.General)]
@@ -20,7 +19,7 @@ public class LuongAttentionTests
         var rng = new Random(2);
         using var attention = new LuongAttention(H, score, seed: 4);
         int[] lengths = [5, 2, 3];
-        float[] keys = Rand(rng, S * N * H), query = Rand(rng, N * H);
+        float[] keys = Reference.RandomFloats(rng, S * N * H), query = Reference.RandomFloats(rng, N * H);
         float[] Run(float[] k, out float[] gradKeys)
         {
             attention.Begin(k, S, N, lengths, maxSteps: 1, training: true);
@@ -70,7 +69,7 @@ public class LuongAttentionTests
         var rng = new Random(9);
         using var attention = new LuongAttention(H, score, seed: 1);
         int[] lengths = [4, 2];
-        float[] keys = Rand(rng, S * N * H), queries = Rand(rng, T * N * H), upstream = Rand(rng, T * N * H);
+        float[] keys = Reference.RandomFloats(rng, S * N * H), queries = Reference.RandomFloats(rng, T * N * H), upstream = Reference.RandomFloats(rng, T * N * H);
         double Loss(float[] k, float[] q)
         {
             attention.Begin(k, S, N, lengths, T, training: false);
@@ -93,32 +92,17 @@ public class LuongAttentionTests
         var gradKeys = new float[keys.Length];
         attention.EndBackward(gradKeys);
 
-        const float eps = 1e-2f;
-        void Check(string what, float[] values, ReadOnlySpan<float> analytic, Action apply)
+        void Check(string what, float[] original, ReadOnlySpan<float> analytic, Action<float[]> write)
         {
-            float[] direction = Rand(rng, values.Length);
-            double a = 0;
-            for (int i = 0; i < values.Length; i++) a += analytic[i] * direction[i];
-            float[] original = (float[])values.Clone();
-            for (int i = 0; i < values.Length; i++) values[i] = original[i] + eps * direction[i];
-            apply();
-            double plus = Loss(keys, queries);
-            for (int i = 0; i < values.Length; i++) values[i] = original[i] - eps * direction[i];
-            apply();
-            double minus = Loss(keys, queries);
-            original.CopyTo(values, 0);
-            apply();
-            double numeric = (plus - minus) / (2 * eps);
+            float[] direction = Reference.RandomFloats(rng, original.Length);
+            double a = Reference.AlongDirection(analytic, direction);
+            double numeric = Reference.DirectionalDerivative(original, direction, 1e-2f, write, () => Loss(keys, queries));
             Assert.True(Math.Abs(a - numeric) <= 1e-3 + 1e-2 * Math.Abs(numeric), $"{what}: analytic {a:G6} numeric {numeric:G6}");
         }
-        Check("keys", keys, gradKeys, () => { });
-        Check("queries", queries, gradQueries, () => { });
+        Check("keys", (float[])keys.Clone(), gradKeys, v => v.CopyTo(keys, 0));
+        Check("queries", (float[])queries.Clone(), gradQueries, v => v.CopyTo(queries, 0));
         foreach (Parameter p in attention.Parameters)
-        {
-            float[] values = p.Values.ToArray();
-            float[] grad = p.Grad.ToArray();
-            Check(p.Name, values, grad, () => values.CopyTo(p.Data));
-        }
+            Check(p.Name, p.Values.ToArray(), p.Grad.ToArray(), v => v.CopyTo(p.Data));
     }
 
     [Fact]

@@ -35,56 +35,44 @@ public class ReversalLearningTests
     public void CheckpointRoundTripsModelAndOptimizer()
     {
         ReversalOptions options = BeamSearchTests.SmallReversal(steps: 35);
-        string path = Path.Combine(Path.GetTempPath(), $"mklrnn-s2s-{Guid.NewGuid():N}.safetensors");
-        try
+        using var folder = new TempFolder();
+        string path = folder["model.safetensors"];
+        using var trainer = new ReversalTrainer(options);
+        trainer.Train(log: null, stopAt: 30);
+        trainer.Model.Save(path, trainer.Optimizer);
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        using Seq2SeqModel loaded = Seq2SeqModel.Load(file);
+        Assert.Equal(trainer.Model.Config, loaded.Config);
+        for (int i = 0; i < loaded.Parameters.Count; i++)
         {
-            using var trainer = new ReversalTrainer(options);
-            trainer.Train(log: null, stopAt: 30);
-            trainer.Model.Save(path, trainer.Optimizer);
-            SafeTensorsFile file = SafeTensorsFile.Read(path);
-            using Seq2SeqModel loaded = Seq2SeqModel.Load(file);
-            Assert.Equal(trainer.Model.Config, loaded.Config);
-            for (int i = 0; i < loaded.Parameters.Count; i++)
-            {
-                Assert.Equal(trainer.Model.Parameters[i].Name, loaded.Parameters[i].Name);
-                Assert.True(trainer.Model.Parameters[i].Values.SequenceEqual(loaded.Parameters[i].Values), loaded.Parameters[i].Name);
-            }
-            // Resuming restores the step count, the schedule position and Adam's moments: five more steps give
-            // the parameters of an uninterrupted 35-step run.
-            using var resumed = new ReversalTrainer(options, loaded);
-            Seq2SeqModel.LoadOptimizerState(file, resumed.Optimizer);
-            Assert.Equal(30, resumed.Optimizer.StepCount);
-            resumed.Train(log: null);
-            using var straight = new ReversalTrainer(options);
-            straight.Train(log: null);
-            for (int i = 0; i < loaded.Parameters.Count; i++)
-            {
-                ReadOnlySpan<float> want = straight.Model.Parameters[i].Values, got = resumed.Model.Parameters[i].Values;
-                for (int j = 0; j < want.Length; j++)
-                    Assert.True(Math.Abs(want[j] - got[j]) <= 1e-5f, $"{loaded.Parameters[i].Name}[{j}]: resumed {got[j]} vs straight {want[j]}");
-            }
+            Assert.Equal(trainer.Model.Parameters[i].Name, loaded.Parameters[i].Name);
+            Assert.True(trainer.Model.Parameters[i].Values.SequenceEqual(loaded.Parameters[i].Values), loaded.Parameters[i].Name);
         }
-        finally
+        // Resuming restores the step count, the schedule position and Adam's moments: five more steps give
+        // the parameters of an uninterrupted 35-step run.
+        using var resumed = new ReversalTrainer(options, loaded);
+        Seq2SeqModel.LoadOptimizerState(file, resumed.Optimizer);
+        Assert.Equal(30, resumed.Optimizer.StepCount);
+        resumed.Train(log: null);
+        using var straight = new ReversalTrainer(options);
+        straight.Train(log: null);
+        for (int i = 0; i < loaded.Parameters.Count; i++)
         {
-            File.Delete(path);
+            ReadOnlySpan<float> want = straight.Model.Parameters[i].Values, got = resumed.Model.Parameters[i].Values;
+            for (int j = 0; j < want.Length; j++)
+                Assert.True(Math.Abs(want[j] - got[j]) <= 1e-5f, $"{loaded.Parameters[i].Name}[{j}]: resumed {got[j]} vs straight {want[j]}");
         }
     }
 
     [Fact]
     public void LoadRejectsAFileThatIsNotASeq2SeqModel()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"mklrnn-s2s-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            var writer = new SafeTensorsWriter();
-            writer.Add("x", [1], [1f]);
-            writer.Save(path);
-            var e = Assert.Throws<InvalidDataException>(() => Seq2SeqModel.Load(path));
-            Assert.Contains("seq2seq.cell", e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var folder = new TempFolder();
+        string path = folder["model.safetensors"];
+        var writer = new SafeTensorsWriter();
+        writer.Add("x", [1], [1f]);
+        writer.Save(path);
+        var e = Assert.Throws<InvalidDataException>(() => Seq2SeqModel.Load(path));
+        Assert.Contains("seq2seq.cell", e.Message);
     }
 }

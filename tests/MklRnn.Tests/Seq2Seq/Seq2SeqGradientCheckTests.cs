@@ -1,4 +1,5 @@
 using MklRnn.Seq2Seq;
+using MklRnn.Tests.Training;
 
 namespace MklRnn.Tests.Seq2Seq;
 
@@ -27,11 +28,7 @@ public class Seq2SeqGradientCheckTests
         var batch = new Seq2SeqBatch();
         batch.Fill(config, sources, targets);
         // Larger weights than the defaults make every path matter (attention weights far from uniform).
-        foreach (Parameter p in model.Parameters)
-        {
-            Span<float> data = p.Data;
-            for (int i = 0; i < data.Length; i++) data[i] = (rng.NextSingle() * 2 - 1) * 0.8f;
-        }
+        foreach (Parameter p in model.Parameters) Reference.RandomFloats(rng, p.Length, 0.8f).CopyTo(p.Data);
         model.ZeroGrad();
         model.ForwardBackward(batch);
 
@@ -39,20 +36,10 @@ public class Seq2SeqGradientCheckTests
         foreach (Parameter p in model.Parameters)
         {
             names.Add(p.Name);
-            float[] direction = Enumerable.Range(0, p.Length).Select(_ => rng.NextSingle() * 2 - 1).ToArray();
-            double analytic = 0;
-            ReadOnlySpan<float> grad = p.Grad;
-            for (int i = 0; i < p.Length; i++) analytic += grad[i] * direction[i];
-            float[] original = p.Values.ToArray();
-            const float eps = 1e-2f;
-            double Shifted(float h)
-            {
-                Span<float> data = p.Data;
-                for (int i = 0; i < data.Length; i++) data[i] = original[i] + h * direction[i];
-                return model.Evaluate(batch).Loss;
-            }
-            double numeric = (Shifted(eps) - Shifted(-eps)) / (2 * eps);
-            original.CopyTo(p.Data);
+            float[] direction = Reference.RandomFloats(rng, p.Length);
+            double analytic = Reference.AlongDirection(p.Grad, direction);
+            double numeric = Reference.DirectionalDerivative(p.Values.ToArray(), direction, 1e-2f, v => v.CopyTo(p.Data),
+                () => model.Evaluate(batch).Loss);
             double tolerance = 5e-4 + 1e-2 * Math.Max(Math.Abs(analytic), Math.Abs(numeric));
             Assert.True(Math.Abs(analytic - numeric) <= tolerance,
                 $"{variant} {p.Name}: analytic {analytic:G6} vs numeric {numeric:G6}");

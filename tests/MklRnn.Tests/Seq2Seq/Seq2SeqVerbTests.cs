@@ -1,34 +1,23 @@
-using System.CommandLine;
-using MklRnn.Cli;
-
 namespace MklRnn.Tests.Seq2Seq;
 
 /// <summary>`mklrnn seq2seq train|decode` in-process through the real command tree.</summary>
 public sealed class Seq2SeqVerbTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("mklrnn-s2s-cli-").FullName;
+    private readonly TempFolder _folder = new();
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (Command verb in Verbs.All()) root.Subcommands.Add(verb);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exitCode = root.Parse(["seq2seq", .. args]).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static (int ExitCode, string Output, string Error) Run(params string[] args) => CliRunner.Run(["seq2seq", .. args]);
 
     [Fact]
     public void TrainsSavesAndDecodes()
     {
-        string model = Path.Combine(_folder, "reverse.safetensors");
+        string model = _folder["reverse.safetensors"];
         var train = Run("train", "--out", model, "--steps", "300", "--length", "6", "--batch", "32", "--hidden", "32", "--embedding", "16",
             "--eval-size", "100", "--eval-every", "100", "--lr", "0.01", "--min-accuracy", "0.9");
         Assert.True(train.ExitCode == 0, train.Output + train.Error);
         Assert.Contains("step    300", train.Output);
         Assert.Contains("held-out sequence accuracy", train.Output);
         Assert.True(File.Exists(model));
-        Assert.Empty(Directory.GetFiles(_folder).Where(f => f != model)); // atomic write leaves no temp file
+        Assert.Empty(Directory.GetFiles(_folder.Path).Where(f => f != model)); // atomic write leaves no temp file
 
         var decode = Run("decode", "--model", model, "--beam", "3", "--nbest", "2", "123456", "9");
         Assert.Equal(0, decode.ExitCode);
@@ -49,18 +38,18 @@ public sealed class Seq2SeqVerbTests : IDisposable
     [Fact]
     public void UserErrorsPrintOneLineAndExitNonZero()
     {
-        var missing = Run("decode", "--model", Path.Combine(_folder, "none.safetensors"), "12");
+        var missing = Run("decode", "--model", _folder["none.safetensors"], "12");
         Assert.Equal(2, missing.ExitCode);
         Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("seq2seq decode:", missing.Error);
 
-        var cell = Run("train", "--out", Path.Combine(_folder, "x.safetensors"), "--cell", "transformer");
+        var cell = Run("train", "--out", _folder["x.safetensors"], "--cell", "transformer");
         Assert.Equal(2, cell.ExitCode);
         Assert.Contains("--cell", cell.Error);
 
-        var below = Run("train", "--out", Path.Combine(_folder, "y.safetensors"), "--steps", "2", "--length", "4", "--eval-size", "20", "--min-accuracy", "0.99");
+        var below = Run("train", "--out", _folder["y.safetensors"], "--steps", "2", "--length", "4", "--eval-size", "20", "--min-accuracy", "0.99");
         Assert.Equal(1, below.ExitCode);
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _folder.Dispose();
 }

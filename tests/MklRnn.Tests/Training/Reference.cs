@@ -44,6 +44,32 @@ internal static class Reference
         return (up - down) / (2 * h);
     }
 
+    /// <summary>Σ gradient[i] direction[i]: the analytic derivative along a direction.</summary>
+    public static double AlongDirection(ReadOnlySpan<float> gradient, float[] direction)
+    {
+        double sum = 0;
+        for (int i = 0; i < direction.Length; i++) sum += gradient[i] * direction[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// Central difference of loss along a direction: (loss(x + eps d) - loss(x - eps d)) / 2 eps around
+    /// x = original; write puts each point (and finally original again) where loss reads it.
+    /// </summary>
+    public static double DirectionalDerivative(float[] original, float[] direction, float eps, Action<float[]> write, Func<double> loss)
+    {
+        var point = new float[original.Length];
+        double Shifted(float h)
+        {
+            for (int i = 0; i < point.Length; i++) point[i] = original[i] + h * direction[i];
+            write(point);
+            return loss();
+        }
+        double plus = Shifted(eps), minus = Shifted(-eps);
+        write(original);
+        return (plus - minus) / (2 * eps);
+    }
+
     public static double[] ToDouble(ReadOnlySpan<float> values)
     {
         var d = new double[values.Length];

@@ -1,10 +1,10 @@
-namespace MklRnn.Tests.PerfCompare;
+namespace MklRnn.Tests;
 
 /// <summary>A fresh temporary folder, deleted on dispose.</summary>
 internal sealed class TempFolder : IDisposable
 {
     public string Path { get; } =
-        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mklrnn-perfcmp-" + Guid.NewGuid().ToString("N"));
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mklrnn-test-" + Guid.NewGuid().ToString("N"));
 
     public TempFolder() => Directory.CreateDirectory(Path);
 
