@@ -35,6 +35,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Action _backwardReverse;
     private SideThread? _side;
     private ColumnSplitSteps? _columnSplit;
+    private BatchSplitSteps? _batchSplit;
     private CallState _call;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
@@ -261,7 +262,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         {
             // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
             Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
-            RunSteps(ld, call.Training);
+            if (UsesBatchSplit(call.Training)) BatchSplit.RunForward(ld, _side ??= new SideThread("MklRnn batch split"), _plan, call.Training);
+            else RunSteps(ld, call.Training);
         }
         StoreState(call.HN, call.CN, call.Layer * D + d, ld);
     }
@@ -274,7 +276,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         LayerDirection ld = _cells[call.Layer * D + d];
         ld.DY = call.DY;
         LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        RunStepsBackward(ld);
+        if (UsesBatchSplit(training: true)) BatchSplit.RunBackward(ld, _side ??= new SideThread("MklRnn batch split"), _plan);
+        else RunStepsBackward(ld);
         StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
         // This direction's share of the input gradient: one GEMM over all R rows.
@@ -305,13 +308,17 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private float* LayerInput(int l) =>
         Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
 
+    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell);
+
+    private bool UsesBatchSplit(bool training) => UseSideThread && BatchSplitSteps.Applies(Config, _plan, training);
+
     private void RunSteps(LayerDirection ld, bool training)
     {
         int T = _plan.SeqLength;
         for (int k = 0; k < T; k++)
         {
             int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), training);
+            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0, training);
         }
     }
 
@@ -321,7 +328,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         for (int k = T - 1; k >= 0; k--)
         {
             int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t));
+            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0);
         }
     }
 
