@@ -36,11 +36,21 @@ internal sealed unsafe class BatchSplitSteps
     private static readonly bool Enabled = Environment.GetEnvironmentVariable("MKLRNN_BATCH_SPLIT") != "0";
 
     /// <summary>
-    /// Unidirectional, batch of at least MinBatch. Not for LSTM training with peepholes: its backward
-    /// kernel sums the peephole gradient over the rows, which two threads would race on.
+    /// Largest W_hh (bytes) split by batch. Each thread reads all of W_hh every step, so it must stay in
+    /// the core's own L2 (1 MiB on Zen 5, with the rows' state beside it); larger weights stream from L3
+    /// twice per step, and MKL's own split of the GEMM (each thread half of W_hh) wins. Measured: LSTM
+    /// H = 128 (256 KiB) gains, RNN H = 512 (1 MiB) is even, LSTM H = 512 (4 MiB) loses.
+    /// </summary>
+    public const long MaxRecurrentWeightBytes = 512 * 1024;
+
+    /// <summary>
+    /// Unidirectional, batch of at least MinBatch, W_hh within MaxRecurrentWeightBytes. Not for LSTM
+    /// training with peepholes: its backward kernel sums the peephole gradient over the rows, which two
+    /// threads would race on.
     /// </summary>
     public static bool Applies(RnnConfig config, SequencePlan plan, bool training) =>
-        Enabled && config.Directions == 1 && plan.BatchSize >= MinBatch && !(training && config.Peephole);
+        Enabled && config.Directions == 1 && plan.BatchSize >= MinBatch && !(training && config.Peephole)
+        && (long)config.GateCount * config.HiddenSize * config.OutputHiddenSize * sizeof(float) <= MaxRecurrentWeightBytes;
 
     /// <summary>Every step forward (training keeps the tape), state in ld.HState / ld.CState, outputs to ld.Y.</summary>
     public void RunForward(LayerDirection ld, SideThread side, SequencePlan plan, bool training) =>
