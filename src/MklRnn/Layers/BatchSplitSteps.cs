@@ -20,16 +20,18 @@ internal sealed unsafe class BatchSplitSteps
     public const int MinBatch = 8;
 
     private readonly Cell _cell;
+    private readonly SpinBarrier _barrier = new(2);
     private readonly Action _sideJob;
     private LayerDirection? _ld;
     private SequencePlan? _plan;
+    private float* _x; // forward: the layer input, projected here; null: ld.Gates already holds the projection
     private bool _backward, _training;
     private int _split;
 
     public BatchSplitSteps(Cell cell)
     {
         _cell = cell;
-        _sideJob = () => RunRows(_split, _plan!.BatchSize);
+        _sideJob = () => RunShare(1, _split, _plan!.BatchSize);
     }
 
     /// <summary>Off with MKLRNN_BATCH_SPLIT=0 (for A/B measurements against the one-thread-per-step loop).</summary>
@@ -52,29 +54,34 @@ internal sealed unsafe class BatchSplitSteps
         Enabled && config.Directions == 1 && plan.BatchSize >= MinBatch && !(training && config.Peephole)
         && (long)config.GateCount * config.HiddenSize * config.OutputHiddenSize * sizeof(float) <= MaxRecurrentWeightBytes;
 
-    /// <summary>Every step forward (training keeps the tape), state in ld.HState / ld.CState, outputs to ld.Y.</summary>
-    public void RunForward(LayerDirection ld, SideThread side, SequencePlan plan, bool training) =>
-        Run(ld, side, plan, backward: false, training);
+    /// <summary>
+    /// The input projection of x (R, I) into ld.Gates, then every step forward (training keeps the tape),
+    /// state in ld.HState / ld.CState, outputs to ld.Y.
+    /// </summary>
+    public void RunForward(LayerDirection ld, SideThread side, SequencePlan plan, float* x, bool training) =>
+        Run(ld, side, plan, x, backward: false, training);
 
     /// <summary>Every step backward, from ld.DhState / ld.DcState; leaves the gate gradients in ld.Gates.</summary>
     public void RunBackward(LayerDirection ld, SideThread side, SequencePlan plan) =>
-        Run(ld, side, plan, backward: true, training: true);
+        Run(ld, side, plan, null, backward: true, training: true);
 
-    private void Run(LayerDirection ld, SideThread side, SequencePlan plan, bool backward, bool training)
+    private void Run(LayerDirection ld, SideThread side, SequencePlan plan, float* x, bool backward, bool training)
     {
         _ld = ld;
         _plan = plan;
+        _x = x;
         _backward = backward;
         _training = training;
         _split = plan.BatchSize / 2;
         int previousMkl = Mkl.SetNumThreadsLocal(1);
         int previousKernels = NativeShim.SetKernelThreads(1);
+        _barrier.Reset();
         try
         {
             side.Start(_sideJob);
             try
             {
-                RunRows(0, _split);
+                RunShare(0, 0, _split);
             }
             finally
             {
@@ -86,6 +93,34 @@ internal sealed unsafe class BatchSplitSteps
             NativeShim.SetKernelThreads(previousKernels);
             Mkl.SetNumThreadsLocal(previousMkl);
         }
+    }
+
+    /// <summary>
+    /// One thread's share: its half of the input projection's columns (single-threaded MKL, so no OpenMP
+    /// team is left spinning beside the step loop), then, once both halves are in, all steps of its rows.
+    /// </summary>
+    private void RunShare(int half, int s0, int s1)
+    {
+        if (_x == null)
+        {
+            RunRows(s0, s1);
+            return;
+        }
+        try
+        {
+            LayerDirection ld = _ld!;
+            int GH = ld.GH, I = ld.I, middle = GH / 2;
+            int c0 = half == 0 ? 0 : middle, c1 = half == 0 ? middle : GH;
+            Gemm.Multiply(false, true, _plan!.TotalRows, c1 - c0, I, 1f, _x, I, ld.WeightIh.DataPointer + (long)c0 * I, I,
+                0f, ld.Gates.Pointer + c0, GH);
+            if (!_barrier.SignalAndWait()) return;
+        }
+        catch
+        {
+            _barrier.Abort();
+            throw;
+        }
+        RunRows(s0, s1);
     }
 
     /// <summary>All steps of rows [s0, s1), in the loop's order (reverse time for a reverse direction, and again for backward).</summary>

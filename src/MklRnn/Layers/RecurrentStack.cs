@@ -258,12 +258,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             _columnSplit ??= new ColumnSplitSteps();
             _columnSplit.Run(ld, _side ??= new SideThread("MklRnn column split"), call.X, _plan);
         }
+        else if (UsesBatchSplit(call.Training))
+        {
+            BatchSplit.RunForward(ld, _side ??= new SideThread("MklRnn batch split"), _plan, call.X, call.Training);
+        }
         else
         {
             // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
             Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
-            if (UsesBatchSplit(call.Training)) BatchSplit.RunForward(ld, _side ??= new SideThread("MklRnn batch split"), _plan, call.Training);
-            else RunSteps(ld, call.Training);
+            RunSteps(ld, call.Training);
         }
         StoreState(call.HN, call.CN, call.Layer * D + d, ld);
     }
