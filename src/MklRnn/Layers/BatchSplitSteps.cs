@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using MklRnn.Cells;
 using MklRnn.Core;
 using MklRnn.Interop;
@@ -7,35 +9,18 @@ namespace MklRnn.Layers;
 /// <summary>
 /// The step loop of one direction with the batch split between two threads. The rows of a batch never
 /// interact in the recurrence, so each thread runs every step (forward or backward) of its own rows
-/// with single-threaded MKL and kernels, reading the shared packed weights: the two threads meet once
-/// per loop instead of MKL forking and joining its team for every step's small GEMM, and each keeps
-/// its rows' state in its own core's cache. With lengths, each step's running rows (a prefix) are cut
-/// at the same split. Used for unidirectional layers with <see cref="RecurrentStack.UseSideThread"/>
-/// on and batches of at least <see cref="MinBatch"/> (a bidirectional layer already gives each
-/// direction a core).
+/// with single-threaded MKL and kernels, reading the shared packed weights: the threads meet once per
+/// loop instead of MKL forking and joining its team for every step's small GEMM, and each keeps its
+/// rows' state in its own core's cache. With lengths, each step's running rows (a prefix) are cut at
+/// the same split. The two threads are MKL's own OpenMP team (mklrnn_run_team), not a thread of ours:
+/// MKL's workers spin for a while after each parallel GEMM, and a third busy thread beside them would
+/// take turns with them on two cores. Used for unidirectional layers (a bidirectional one already gives
+/// each direction a core) while MKL runs on two or more threads.
 /// </summary>
-internal sealed unsafe class BatchSplitSteps
+internal sealed unsafe class BatchSplitSteps : IDisposable
 {
     /// <summary>Smallest batch split: below it (N &lt;= 4 is the column-split path's) the halves are too thin.</summary>
     public const int MinBatch = 8;
-
-    private readonly Cell _cell;
-    private readonly SpinBarrier _barrier = new(2);
-    private readonly Action _sideJob;
-    private LayerDirection? _ld;
-    private SequencePlan? _plan;
-    private float* _x; // forward: the layer input, projected here; null: ld.Gates already holds the projection
-    private bool _backward, _training;
-    private int _split;
-
-    public BatchSplitSteps(Cell cell)
-    {
-        _cell = cell;
-        _sideJob = () => RunShare(1, _split, _plan!.BatchSize);
-    }
-
-    /// <summary>Off with MKLRNN_BATCH_SPLIT=0 (for A/B measurements against the one-thread-per-step loop).</summary>
-    private static readonly bool Enabled = Environment.GetEnvironmentVariable("MKLRNN_BATCH_SPLIT") != "0";
 
     /// <summary>
     /// Largest W_hh (bytes) split by batch. Each thread reads all of W_hh every step, so it must stay in
@@ -45,82 +30,103 @@ internal sealed unsafe class BatchSplitSteps
     /// </summary>
     public const long MaxRecurrentWeightBytes = 512 * 1024;
 
+    /// <summary>Off with MKLRNN_BATCH_SPLIT=0 (for A/B measurements against the per-step MKL split).</summary>
+    private static readonly bool Enabled = Environment.GetEnvironmentVariable("MKLRNN_BATCH_SPLIT") != "0";
+
+    private readonly Cell _cell;
+    private readonly SpinBarrier _barrier = new(2);
+    private readonly Exception?[] _errors = new Exception?[2];
+    private GCHandle _self;
+    private LayerDirection? _ld;
+    private SequencePlan? _plan;
+    private float* _x; // forward: the layer input, projected here; null: backward
+    private bool _backward, _training;
+
+    public BatchSplitSteps(Cell cell)
+    {
+        _cell = cell;
+        _self = GCHandle.Alloc(this);
+    }
+
     /// <summary>
-    /// Unidirectional, batch of at least MinBatch, W_hh within MaxRecurrentWeightBytes. Not for LSTM
-    /// training with peepholes: its backward kernel sums the peephole gradient over the rows, which two
-    /// threads would race on.
+    /// Unidirectional, MKL on two or more threads, batch of at least MinBatch, W_hh within
+    /// MaxRecurrentWeightBytes. Not for LSTM training with peepholes: its backward kernel sums the
+    /// peephole gradient over the rows, which two threads would race on.
     /// </summary>
     public static bool Applies(RnnConfig config, SequencePlan plan, bool training) =>
         Enabled && config.Directions == 1 && plan.BatchSize >= MinBatch && !(training && config.Peephole)
-        && (long)config.GateCount * config.HiddenSize * config.OutputHiddenSize * sizeof(float) <= MaxRecurrentWeightBytes;
+        && (long)config.GateCount * config.HiddenSize * config.OutputHiddenSize * sizeof(float) <= MaxRecurrentWeightBytes
+        && Mkl.GetMaxThreads() >= 2;
 
     /// <summary>
     /// The input projection of x (R, I) into ld.Gates, then every step forward (training keeps the tape),
     /// state in ld.HState / ld.CState, outputs to ld.Y.
     /// </summary>
-    public void RunForward(LayerDirection ld, SideThread side, SequencePlan plan, float* x, bool training) =>
-        Run(ld, side, plan, x, backward: false, training);
+    public void RunForward(LayerDirection ld, SequencePlan plan, float* x, bool training) =>
+        Run(ld, plan, x, backward: false, training);
 
     /// <summary>Every step backward, from ld.DhState / ld.DcState; leaves the gate gradients in ld.Gates.</summary>
-    public void RunBackward(LayerDirection ld, SideThread side, SequencePlan plan) =>
-        Run(ld, side, plan, null, backward: true, training: true);
+    public void RunBackward(LayerDirection ld, SequencePlan plan) =>
+        Run(ld, plan, null, backward: true, training: true);
 
-    private void Run(LayerDirection ld, SideThread side, SequencePlan plan, float* x, bool backward, bool training)
+    private void Run(LayerDirection ld, SequencePlan plan, float* x, bool backward, bool training)
     {
+        ObjectDisposedException.ThrowIf(!_self.IsAllocated, this);
         _ld = ld;
         _plan = plan;
         _x = x;
         _backward = backward;
         _training = training;
-        _split = plan.BatchSize / 2;
+        _barrier.Reset();
+        NativeShim.RunTeam(2, &TeamJob, (void*)GCHandle.ToIntPtr(_self));
+        foreach (ref Exception? error in _errors.AsSpan())
+            if (error is { } e)
+            {
+                Array.Clear(_errors);
+                ExceptionDispatchInfo.Throw(e);
+            }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void TeamJob(int thread, int threads, void* state)
+    {
+        var self = (BatchSplitSteps)GCHandle.FromIntPtr((nint)state).Target!;
+        self.RunShare(thread, threads);
+    }
+
+    /// <summary>
+    /// One team thread's share: its half of the input projection's columns, then, once both halves are
+    /// in, all steps of its half of the rows. A team of one (the runtime may grant fewer threads) does it all.
+    /// </summary>
+    private void RunShare(int thread, int threads)
+    {
         int previousMkl = Mkl.SetNumThreadsLocal(1);
         int previousKernels = NativeShim.SetKernelThreads(1);
-        _barrier.Reset();
         try
         {
-            side.Start(_sideJob);
-            try
+            SequencePlan plan = _plan!;
+            int N = plan.BatchSize, split = threads == 1 ? N : N / 2;
+            if (_x != null)
             {
-                RunShare(0, 0, _split);
+                LayerDirection ld = _ld!;
+                int GH = ld.GH, middle = threads == 1 ? GH : GH / 2;
+                int c0 = thread == 0 ? 0 : middle, c1 = thread == 0 ? middle : GH;
+                Gemm.Multiply(false, true, plan.TotalRows, c1 - c0, ld.I, 1f, _x, ld.I, ld.WeightIh.DataPointer + (long)c0 * ld.I, ld.I,
+                    0f, ld.Gates.Pointer + c0, GH);
+                if (threads > 1 && !_barrier.SignalAndWait()) return;
             }
-            finally
-            {
-                side.Wait();
-            }
+            RunRows(thread == 0 ? 0 : split, thread == 0 ? split : N);
+        }
+        catch (Exception e)
+        {
+            _errors[thread] = e;
+            _barrier.Abort();
         }
         finally
         {
             NativeShim.SetKernelThreads(previousKernels);
             Mkl.SetNumThreadsLocal(previousMkl);
         }
-    }
-
-    /// <summary>
-    /// One thread's share: its half of the input projection's columns (single-threaded MKL, so no OpenMP
-    /// team is left spinning beside the step loop), then, once both halves are in, all steps of its rows.
-    /// </summary>
-    private void RunShare(int half, int s0, int s1)
-    {
-        if (_x == null)
-        {
-            RunRows(s0, s1);
-            return;
-        }
-        try
-        {
-            LayerDirection ld = _ld!;
-            int GH = ld.GH, I = ld.I, middle = GH / 2;
-            int c0 = half == 0 ? 0 : middle, c1 = half == 0 ? middle : GH;
-            Gemm.Multiply(false, true, _plan!.TotalRows, c1 - c0, I, 1f, _x, I, ld.WeightIh.DataPointer + (long)c0 * I, I,
-                0f, ld.Gates.Pointer + c0, GH);
-            if (!_barrier.SignalAndWait()) return;
-        }
-        catch
-        {
-            _barrier.Abort();
-            throw;
-        }
-        RunRows(s0, s1);
     }
 
     /// <summary>All steps of rows [s0, s1), in the loop's order (reverse time for a reverse direction, and again for backward).</summary>
@@ -138,5 +144,10 @@ internal sealed unsafe class BatchSplitSteps
             if (_backward) _cell.Backward(ld, n, plan.OffsetOf(t), s0);
             else _cell.Forward(ld, n, plan.OffsetOf(t), s0, _training);
         }
+    }
+
+    public void Dispose()
+    {
+        if (_self.IsAllocated) _self.Free();
     }
 }

@@ -81,7 +81,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>
     /// Use a second core through a side thread: bidirectional layers run their two directions
     /// concurrently (each with single-threaded MKL), and small-batch inference splits the hidden
-    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Default: on with two or more cores.
+    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Also allows unidirectional
+    /// layers with small weights to split their batch over two of MKL's threads for a whole step loop
+    /// (<see cref="BatchSplitSteps"/>). Default: on with two or more cores.
     /// </summary>
     public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
 
@@ -260,7 +262,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         }
         else if (UsesBatchSplit(call.Training))
         {
-            BatchSplit.RunForward(ld, _side ??= new SideThread("MklRnn batch split"), _plan, call.X, call.Training);
+            BatchSplit.RunForward(ld, _plan, call.X, call.Training);
         }
         else
         {
@@ -279,7 +281,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         LayerDirection ld = _cells[call.Layer * D + d];
         ld.DY = call.DY;
         LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        if (UsesBatchSplit(training: true)) BatchSplit.RunBackward(ld, _side ??= new SideThread("MklRnn batch split"), _plan);
+        if (UsesBatchSplit(training: true)) BatchSplit.RunBackward(ld, _plan);
         else RunStepsBackward(ld);
         StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
@@ -479,6 +481,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         if (_disposed) return;
         _disposed = true;
         _side?.Dispose();
+        _batchSplit?.Dispose();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
