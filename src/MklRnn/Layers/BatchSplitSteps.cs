@@ -25,8 +25,9 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
     /// <summary>
     /// Largest W_hh (bytes) split by batch. Each thread reads all of W_hh every step, so it must stay in
     /// the core's own L2 (1 MiB on Zen 5, with the rows' state beside it); larger weights stream from L3
-    /// twice per step, and MKL's own split of the GEMM (each thread half of W_hh) wins. Measured: LSTM
-    /// H = 128 (256 KiB) gains, RNN H = 512 (1 MiB) is even, LSTM H = 512 (4 MiB) loses.
+    /// to both cores every step, where MKL's own split of the GEMM (each thread half of W_hh) reads half.
+    /// Measured (docs/engine-performance.md): LSTM and RNN with 256 KiB gain 1-15 %; LSTM H = 256
+    /// (1 MiB), RNN H = 512 (1 MiB) and LSTM H = 512 (4 MiB) come out even, so they keep MKL's path.
     /// </summary>
     public const long MaxRecurrentWeightBytes = 512 * 1024;
 
