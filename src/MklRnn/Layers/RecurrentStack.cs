@@ -281,13 +281,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         LayerDirection ld = _cells[call.Layer * D + d];
         ld.DY = call.DY;
         LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        if (UsesBatchSplit(training: true)) BatchSplit.RunBackward(ld, _plan);
+        float* dx = d == 0 ? call.DX : call.DXReverse;
+        bool split = UsesBatchSplit(training: true);
+        if (split) BatchSplit.RunBackward(ld, _plan, dx); // the step loop and dx
         else RunStepsBackward(ld);
         StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
         // This direction's share of the input gradient: one GEMM over all R rows.
-        Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f,
-            d == 0 ? call.DX : call.DXReverse, ld.I);
+        if (!split)
+            Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
     }
 
     /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
