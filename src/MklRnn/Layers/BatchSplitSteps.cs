@@ -47,7 +47,9 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
     public BatchSplitSteps(Cell cell)
     {
         _cell = cell;
-        _self = GCHandle.Alloc(this);
+        // Weak: a stack that is never disposed does not keep this object alive through its handle
+        // (during Run the object is on the caller's stack, so the target is always there).
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
     }
 
     /// <summary>
