@@ -91,6 +91,18 @@ MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads) {
 
 MKLRNN_API int32_t mklrnn_get_kernel_threads(void) { return t_kernel_threads; }
 
+MKLRNN_API int32_t mklrnn_run_team(int32_t threads, mklrnn_team_job job, void* state) {
+  if (job == NULL || threads < 1) return 0;
+  int32_t granted = 1;
+#pragma omp parallel num_threads(threads)
+  {
+    const int32_t t = omp_get_thread_num(), m = omp_get_num_threads();
+    if (t == 0) granted = m;
+    job(t, m, state);
+  }
+  return granted;
+}
+
 /* Threads for an (n, width) block: the calling thread's setting when the block is large enough. */
 static int32_t threads_for(int32_t n, int64_t width) {
   const int32_t t = t_kernel_threads;

@@ -1719,6 +1719,45 @@ static void* read_kernel_threads(void* out) {
   return NULL;
 }
 
+/* mklrnn_run_team: each team thread marks its slot once and sees the team size it is told. */
+typedef struct {
+  int32_t calls[8];
+  int32_t sizes[8];
+} TeamRecord;
+
+static void record_team(int32_t thread, int32_t threads, void* state) {
+  TeamRecord* r = (TeamRecord*)state;
+  if (thread >= 0 && thread < 8) {
+    __atomic_add_fetch(&r->calls[thread], 1, __ATOMIC_RELAXED);
+    r->sizes[thread] = threads;
+  }
+}
+
+static void run_team_tests(void) {
+  stat_begin("run_team", "job once per team thread; bad arguments run nothing");
+  snprintf(g_ctx, sizeof g_ctx, "run_team");
+  for (int32_t want = 1; want <= 2; ++want) {
+    TeamRecord r;
+    memset(&r, 0, sizeof r);
+    const int32_t granted = mklrnn_run_team(want, record_team, &r);
+    g_stat.cases++;
+    if (granted < 1 || granted > want) failf("run_team(%d) granted %d", want, granted);
+    for (int32_t t = 0; t < 8; ++t) {
+      g_stat.cases++;
+      const int32_t expected = t < granted ? 1 : 0;
+      if (r.calls[t] != expected) failf("run_team(%d): thread %d ran %d times, want %d", want, t, r.calls[t], expected);
+      if (expected && r.sizes[t] != granted) failf("run_team(%d): thread %d saw %d threads, team %d", want, t, r.sizes[t], granted);
+    }
+  }
+  TeamRecord r;
+  memset(&r, 0, sizeof r);
+  g_stat.cases += 3;
+  if (mklrnn_run_team(2, NULL, &r) != 0) failf("null job not refused");
+  if (mklrnn_run_team(0, record_team, &r) != 0) failf("0 threads not refused");
+  if (r.calls[0] != 0) failf("a refused call ran the job");
+  stat_end();
+}
+
 /* Bitwise equality of two whole allocations, guards and padding included. */
 static void same_bits(const char* what, const Mat* a, const Mat* b) {
   g_stat.cases++;
@@ -2027,6 +2066,7 @@ int main(int argc, char** argv) {
   run_fd_tests();
   run_validation_tests();
   run_thread_tests();
+  run_team_tests();
 #if MKLRNN_HAVE_AVX2_KERNELS
   static const VMath avx2 = {"avx2", mklrnn_avx2_vexp, mklrnn_avx2_vsigmoid, mklrnn_avx2_vtanh};
   if (g_cpu_avx2) run_vmath_tests(&avx2);

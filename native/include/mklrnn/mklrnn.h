@@ -40,7 +40,7 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 2   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads */
+#define MKLRNN_ABI_VERSION 3   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -288,6 +288,16 @@ MKLRNN_API int32_t mklrnn_set_kernel_threads(int32_t threads);
 
 /* The calling thread's kernel thread count. */
 MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
+
+/* Runs job(thread, threads, state) once on each thread of an OpenMP team of up to `threads`
+ * threads (the calling thread is thread 0), and returns when all have returned; returns the team
+ * size (the runtime may grant fewer threads, e.g. when already inside a parallel region), or 0
+ * (nothing run) when job is null or threads < 1. The team is MKL's own pool (one OpenMP runtime),
+ * so a caller that keeps several cores busy for a whole loop does so without a second set of threads
+ * competing with MKL's idle-spinning workers; MKL called inside the job runs single-threaded. job
+ * must not throw or longjmp. */
+typedef void (*mklrnn_team_job)(int32_t thread, int32_t threads, void* state);
+MKLRNN_API int32_t mklrnn_run_team(int32_t threads, mklrnn_team_job job, void* state);
 
 /* ---------------------------------------------------------------- helpers --------------- */
 

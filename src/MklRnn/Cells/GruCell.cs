@@ -10,24 +10,26 @@ namespace MklRnn.Cells;
 /// </summary>
 internal sealed unsafe class GruCell : Cell
 {
-    public override void Forward(LayerDirection d, int n, int o, bool training)
+    public override void Forward(LayerDirection d, int n, int o, int s, bool training)
     {
         int H = d.H, G3 = 3 * H;
+        o += s; // the window's first packed row
         float* gx = d.Gates.Pointer + (long)o * G3;
-        float* gh = training ? d.Gh.Pointer + (long)o * G3 : d.Gh.Pointer;
-        float* h = d.HState.Pointer;
-        if (training) SaveHPrev(d, n, o);
+        float* gh = d.Gh.Pointer + (long)(training ? o : s) * G3;
+        float* h = d.HState.Pointer + (long)s * H;
+        if (training) SaveHPrev(d, n, o, s);
         d.HhForward.Multiply(n, h, H, 0f, gh, G3);
         Status.ThrowIfFailed(NativeShim.GruForward(n, H, gx, G3, gh, G3, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
             h, H, h, H, OutputRows(d, o), d.LdY), "mklrnn_gru_forward");
     }
 
-    public override void Backward(LayerDirection d, int n, int o)
+    public override void Backward(LayerDirection d, int n, int o, int s)
     {
         int H = d.H, G3 = 3 * H;
+        o += s;
         float* gx = d.Gates.Pointer + (long)o * G3;
         float* gh = d.Gh.Pointer + (long)o * G3;
-        float* dh = d.DhState.Pointer;
+        float* dh = d.DhState.Pointer + (long)s * H;
         Status.ThrowIfFailed(NativeShim.GruBackward(n, H, gx, G3, gh, G3, d.HPrev.Pointer + (long)o * H, H,
             dh, H, OutputGradRows(d, o), d.LdY, gx, G3, gh, G3, dh, H), "mklrnn_gru_backward");
         d.HhBackward.Multiply(n, gh, G3, 1f, dh, H); // dh_{t-1} += dGh W_hh

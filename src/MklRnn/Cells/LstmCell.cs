@@ -11,15 +11,16 @@ namespace MklRnn.Cells;
 /// </summary>
 internal sealed unsafe class LstmCell : Cell
 {
-    public override void Forward(LayerDirection d, int n, int o, bool training)
+    public override void Forward(LayerDirection d, int n, int o, int s, bool training)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
+        o += s; // the window's first packed row
         float* gates = d.Gates.Pointer + (long)o * GH;
-        float* h = d.HState.Pointer;
-        float* c = d.CState.Pointer;
+        float* h = d.HState.Pointer + (long)s * P;
+        float* c = d.CState.Pointer + (long)s * H;
         if (training)
         {
-            SaveHPrev(d, n, o);
+            SaveHPrev(d, n, o, s);
             Rows.Copy(c, H, d.CPrev.Pointer + (long)o * H, H, n, H);
         }
         d.HhForward.Multiply(n, h, P, 1f, gates, GH);
@@ -32,7 +33,7 @@ internal sealed unsafe class LstmCell : Cell
         }
         else
         {
-            float* m = training ? d.M.Pointer + (long)o * H : d.M.Pointer;
+            float* m = d.M.Pointer + (long)(training ? o : s) * H;
             Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, d.BiasIh.DataPointer, d.BiasHh.DataPointer, peep,
                 c, H, c, H, m, H, null, 0), "mklrnn_lstm_forward");
             d.HrForward.Multiply(n, m, H, 0f, h, P); // h = m W_hr^T
@@ -41,11 +42,13 @@ internal sealed unsafe class LstmCell : Cell
         if (training) Rows.Copy(c, H, d.C.Pointer + (long)o * H, H, n, H);
     }
 
-    public override void Backward(LayerDirection d, int n, int o)
+    public override void Backward(LayerDirection d, int n, int o, int s)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
+        o += s;
         float* gates = d.Gates.Pointer + (long)o * GH;
-        float* dh = d.DhState.Pointer;
+        float* dh = d.DhState.Pointer + (long)s * P;
+        float* dc = d.DcState.Pointer + (long)s * H;
         float* dy = OutputGradRows(d, o);
         float* peep = d.Peephole != null ? d.Peephole.DataPointer : null;
         float* dpeep = d.Peephole != null ? d.Peephole.GradPointer : null;
@@ -53,17 +56,17 @@ internal sealed unsafe class LstmCell : Cell
         if (d.WeightHr == null)
         {
             Status.ThrowIfFailed(NativeShim.LstmBackward(n, H, gates, GH, peep, cPrev, H, c, H, dh, H, dy, d.LdY,
-                d.DcState.Pointer, H, gates, GH, dpeep), "mklrnn_lstm_backward");
+                dc, H, gates, GH, dpeep), "mklrnn_lstm_backward");
         }
         else
         {
             // Gradient w.r.t. h (size P) of this row, kept for dW_hr; then through W_hr to m.
             float* dhp = d.DhP.Pointer + (long)o * P;
             Rows.Add(dh, P, dy, d.LdY, dhp, P, n, P);
-            float* dm = d.Scratch.Pointer;
+            float* dm = d.Scratch.Pointer + (long)s * H;
             d.HrBackward.Multiply(n, dhp, P, 0f, dm, H); // dm = dh W_hr
             Status.ThrowIfFailed(NativeShim.LstmBackward(n, H, gates, GH, peep, cPrev, H, c, H, dm, H, null, 0,
-                d.DcState.Pointer, H, gates, GH, dpeep), "mklrnn_lstm_backward");
+                dc, H, gates, GH, dpeep), "mklrnn_lstm_backward");
         }
         d.HhBackward.Multiply(n, gates, GH, 0f, dh, P); // dh_{t-1} = dG W_hh
     }

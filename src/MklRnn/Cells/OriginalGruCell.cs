@@ -10,15 +10,16 @@ namespace MklRnn.Cells;
 /// </summary>
 internal sealed unsafe class OriginalGruCell : Cell
 {
-    public override void Forward(LayerDirection d, int n, int o, bool training)
+    public override void Forward(LayerDirection d, int n, int o, int s, bool training)
     {
         int H = d.H, G3 = 3 * H;
+        o += s; // the window's first packed row
         float* gx = d.Gates.Pointer + (long)o * G3;
-        float* ghrz = d.Gh.Pointer;                    // (n, 2H) h W_hrz^T
-        float* ghn = d.Ghn.Pointer;                    // (n, H) (r*h) W_hn^T
-        float* rh = training ? d.Rh.Pointer + (long)o * H : d.Rh.Pointer;
-        float* h = d.HState.Pointer;
-        if (training) SaveHPrev(d, n, o);
+        float* ghrz = d.Gh.Pointer + (long)s * 2 * H;  // (n, 2H) h W_hrz^T
+        float* ghn = d.Ghn.Pointer + (long)s * H;      // (n, H) (r*h) W_hn^T
+        float* rh = d.Rh.Pointer + (long)(training ? o : s) * H;
+        float* h = d.HState.Pointer + (long)s * H;
+        if (training) SaveHPrev(d, n, o, s);
         d.HhForward.Multiply(n, h, H, 0f, ghrz, 2 * H);
         Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gx, G3, ghrz, 2 * H, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
             h, H, rh, H), "mklrnn_gru0_forward_gates");
@@ -27,13 +28,14 @@ internal sealed unsafe class OriginalGruCell : Cell
             h, H, h, H, OutputRows(d, o), d.LdY), "mklrnn_gru0_forward_state");
     }
 
-    public override void Backward(LayerDirection d, int n, int o)
+    public override void Backward(LayerDirection d, int n, int o, int s)
     {
         int H = d.H, G3 = 3 * H;
+        o += s;
         float* gx = d.Gates.Pointer + (long)o * G3;
         float* hPrev = d.HPrev.Pointer + (long)o * H;
-        float* dh = d.DhState.Pointer;
-        float* drh = d.Scratch.Pointer;
+        float* dh = d.DhState.Pointer + (long)s * H;
+        float* drh = d.Scratch.Pointer + (long)s * H;
         Status.ThrowIfFailed(NativeShim.Gru0BackwardState(n, H, gx, G3, hPrev, H, dh, H, OutputGradRows(d, o), d.LdY,
             gx, G3, dh, H), "mklrnn_gru0_backward_state");
         d.HnBackward.Multiply(n, gx + 2 * H, G3, 0f, drh, H); // d(r*h) = dn W_hn

@@ -7,22 +7,24 @@ namespace MklRnn.Cells;
 /// <summary>Elman RNN: h = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act = tanh or relu.</summary>
 internal sealed unsafe class VanillaRnnCell(int activation) : Cell
 {
-    public override void Forward(LayerDirection d, int n, int o, bool training)
+    public override void Forward(LayerDirection d, int n, int o, int s, bool training)
     {
         int H = d.H;
+        o += s; // the window's first packed row
         float* g = d.Gates.Pointer + (long)o * H;
-        float* h = d.HState.Pointer;
-        if (training) SaveHPrev(d, n, o);
+        float* h = d.HState.Pointer + (long)s * H;
+        if (training) SaveHPrev(d, n, o, s);
         d.HhForward.Multiply(n, h, H, 1f, g, H); // accumulate into the input projection (beta = 1)
         Status.ThrowIfFailed(NativeShim.RnnForward(activation, n, H, g, H,
             d.BiasIh.DataPointer, d.BiasHh.DataPointer, h, H, OutputRows(d, o), d.LdY), "mklrnn_rnn_forward");
     }
 
-    public override void Backward(LayerDirection d, int n, int o)
+    public override void Backward(LayerDirection d, int n, int o, int s)
     {
         int H = d.H;
+        o += s;
         float* g = d.Gates.Pointer + (long)o * H;
-        float* dh = d.DhState.Pointer;
+        float* dh = d.DhState.Pointer + (long)s * H;
         // h_t is the layer output of this row, which training keeps.
         Status.ThrowIfFailed(NativeShim.RnnBackward(activation, n, H, OutputRows(d, o), d.LdY, dh, H,
             OutputGradRows(d, o), d.LdY, g, H), "mklrnn_rnn_backward");

@@ -10,7 +10,7 @@ namespace MklRnn.Interop;
 internal static unsafe partial class NativeShim
 {
     /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
-    public const int AbiVersion = 2;
+    public const int AbiVersion = 3;
 
     public const int ActTanh = 0;
     public const int ActRelu = 1;
@@ -73,6 +73,13 @@ internal static unsafe partial class NativeShim
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_get_kernel_threads")]
     public static partial int GetKernelThreads();
+
+    /// <summary>
+    /// Runs job(thread, threads, state) on each thread of an OpenMP team of up to `threads` (MKL's pool;
+    /// the caller is thread 0); returns the team size granted, 0 for bad arguments. job must not throw.
+    /// </summary>
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_run_team")]
+    public static partial int RunTeam(int threads, delegate* unmanaged<int, int, void*, void> job, void* state);
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_sum_rows")]
     public static partial int SumRows(int n, int k, float* a, int ldA, float* output);

@@ -77,7 +77,7 @@ public sealed unsafe partial class RecurrentStack
             {
                 LayerDirection ld = _cells[l];
                 Gemm.Multiply(false, true, N, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer + o * ld.GH, ld.GH);
-                _cell.Forward(ld, N, (int)o, training);
+                _cell.Forward(ld, N, (int)o, 0, training);
                 x = training && Config.Dropout > 0 && l < L - 1
                     ? ApplyDropout(l, o, N, _plan.TotalRows) + o * width
                     : ld.Y + o * width;
@@ -144,7 +144,7 @@ public sealed unsafe partial class RecurrentStack
             for (int l = L - 1; l >= 0; l--)
             {
                 LayerDirection ld = _cells[l];
-                _cell.Backward(ld, N, o);
+                _cell.Backward(ld, N, o, 0);
                 // This step's input gradient: the layer below's output gradient (through its dropout), or the caller's.
                 float* dx = (l == 0 ? _inputGrad.Pointer : _cells[l - 1].DY) + (long)o * ld.I;
                 Gemm.Multiply(false, false, N, ld.I, ld.GH, 1f, ld.Gates.Pointer + (long)o * ld.GH, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);

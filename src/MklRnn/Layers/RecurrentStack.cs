@@ -35,6 +35,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Action _backwardReverse;
     private SideThread? _side;
     private ColumnSplitSteps? _columnSplit;
+    private BatchSplitSteps? _batchSplit;
     private CallState _call;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
@@ -80,7 +81,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>
     /// Use a second core through a side thread: bidirectional layers run their two directions
     /// concurrently (each with single-threaded MKL), and small-batch inference splits the hidden
-    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Default: on with two or more cores.
+    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Also allows unidirectional
+    /// layers with small weights to split their batch over two of MKL's threads for a whole step loop
+    /// (<see cref="BatchSplitSteps"/>). Default: on with two or more cores.
     /// </summary>
     public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
 
@@ -257,6 +260,10 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             _columnSplit ??= new ColumnSplitSteps();
             _columnSplit.Run(ld, _side ??= new SideThread("MklRnn column split"), call.X, _plan);
         }
+        else if (UsesBatchSplit(call.Training))
+        {
+            BatchSplit.RunForward(ld, _plan, call.X, call.Training);
+        }
         else
         {
             // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
@@ -274,12 +281,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         LayerDirection ld = _cells[call.Layer * D + d];
         ld.DY = call.DY;
         LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        RunStepsBackward(ld);
+        float* dx = d == 0 ? call.DX : call.DXReverse;
+        bool split = UsesBatchSplit(training: true);
+        if (split) BatchSplit.RunBackward(ld, _plan, dx); // the step loop and dx
+        else RunStepsBackward(ld);
         StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
         // This direction's share of the input gradient: one GEMM over all R rows.
-        Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f,
-            d == 0 ? call.DX : call.DXReverse, ld.I);
+        if (!split)
+            Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
     }
 
     /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
@@ -305,13 +315,17 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private float* LayerInput(int l) =>
         Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
 
+    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell);
+
+    private bool UsesBatchSplit(bool training) => UseSideThread && BatchSplitSteps.Applies(Config, _plan, training);
+
     private void RunSteps(LayerDirection ld, bool training)
     {
         int T = _plan.SeqLength;
         for (int k = 0; k < T; k++)
         {
             int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), training);
+            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0, training);
         }
     }
 
@@ -321,7 +335,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         for (int k = T - 1; k >= 0; k--)
         {
             int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t));
+            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0);
         }
     }
 
@@ -469,6 +483,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         if (_disposed) return;
         _disposed = true;
         _side?.Dispose();
+        _batchSplit?.Dispose();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
