@@ -56,7 +56,7 @@ internal static class ModelFile
 
         string format = meta.TryGetValue("format", out string? f) ? f : "(missing)";
         if (format != Format) throw new CharLmException($"{source}: not a character LM model file (metadata 'format' is '{format}', expected '{Format}')");
-        CellKind cell = CellNames.Parse(Get("cell")) is CellKind k && Get("cell") == CellNames.Of(k) ? k
+        CellKind cell = CellNames.Parse(Get("cell")) is CellKind k && Get("cell") == k.ModeName() ? k
             : throw new CharLmException($"{source}: metadata 'cell' = '{Get("cell")}' is not LSTM, GRU, RNN_TANH or RNN_RELU");
         Vocabulary vocabulary = Vocabulary.FromJson(Get("vocab"), source);
         var spec = new ModelSpec(cell, vocabulary.Count, Positive("embedding_size"), Positive("hidden_size"), Positive("num_layers"), dropout);

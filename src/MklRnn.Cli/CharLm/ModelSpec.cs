@@ -4,7 +4,7 @@ namespace MklRnn.Cli.CharLm;
 internal sealed record ModelSpec(CellKind Cell, int VocabularySize, int EmbeddingSize, int HiddenSize, int NumLayers, float Dropout = 0f)
 {
     /// <summary>PyTorch's mode name of the cell (metadata `cell`).</summary>
-    public string CellName => CellNames.Of(Cell);
+    public string CellName => Cell.ModeName();
 
     public RnnConfig RnnConfig => new(Cell, EmbeddingSize, HiddenSize, NumLayers) { Dropout = NumLayers > 1 ? Dropout : 0f };
 
@@ -26,14 +26,6 @@ internal sealed record ModelSpec(CellKind Cell, int VocabularySize, int Embeddin
 internal static class CellNames
 {
     public const string CommandLineChoices = "lstm, gru, rnn (tanh), rnn-relu";
-
-    public static string Of(CellKind cell) => cell switch
-    {
-        CellKind.Lstm => "LSTM",
-        CellKind.Gru => "GRU",
-        CellKind.RnnTanh => "RNN_TANH",
-        _ => "RNN_RELU",
-    };
 
     /// <summary>A file's `cell` value or a command-line spelling, case-insensitive; null when unknown.</summary>
     public static CellKind? Parse(string text) => text.Trim().ToUpperInvariant().Replace('-', '_') switch

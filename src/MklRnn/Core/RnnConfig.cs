@@ -54,13 +54,7 @@ public sealed record RnnConfig
     public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * OutputHiddenSize;
 
     /// <summary>PyTorch's mode string: RNN_TANH, RNN_RELU, LSTM, GRU.</summary>
-    public string ModeName => Cell switch
-    {
-        CellKind.RnnTanh => "RNN_TANH",
-        CellKind.RnnRelu => "RNN_RELU",
-        CellKind.Lstm => "LSTM",
-        _ => "GRU",
-    };
+    public string ModeName => Cell.ModeName();
 
     /// <summary>Throws an ArgumentException naming the first field that is out of range.</summary>
     public void Validate()

@@ -97,16 +97,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         Array.Find(_parameters, p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}' in this {Config.ModeName} stack");
 
     /// <summary>PyTorch's default initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed)
-    {
-        var random = new Random(seed);
-        float bound = 1f / MathF.Sqrt(Config.HiddenSize);
-        foreach (Parameter p in _parameters)
-        {
-            Span<float> data = p.Data;
-            for (int i = 0; i < data.Length; i++) data[i] = (random.NextSingle() * 2f - 1f) * bound;
-        }
-    }
+    public void ResetParameters(int seed) => ParameterInit.UniformFanIn(_parameters, Config.HiddenSize, seed);
 
     /// <summary>Reseeds the dropout mask generator (training runs with dropout are then repeatable).</summary>
     public void SeedDropout(int seed) => _dropoutRandom = new Random(seed);
@@ -346,12 +337,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         float* y = _outputs[l].Pointer;
         float* mask = _dropoutMasks[l].Ensure(capacityRows * width);
         float* dropped = _droppedOutputs[l].Ensure(capacityRows * width);
-        float p = Config.Dropout, keep = 1f / (1f - p);
-        for (long i = first * width, end = (first + rows) * width; i < end; i++)
-        {
-            mask[i] = _dropoutRandom.NextSingle() < p ? 0f : keep;
-            dropped[i] = y[i] * mask[i];
-        }
+        long start = first * width;
+        DropoutMask.DrawAndApply(_dropoutRandom, Config.Dropout, y + start, mask + start, dropped + start, rows * width);
         return dropped;
     }
 

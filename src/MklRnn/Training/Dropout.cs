@@ -48,12 +48,8 @@ public sealed unsafe class Dropout : IDisposable
             return;
         }
         float* mask = _mask.Ensure(input.Length);
-        float p = Probability, keep = 1f / (1f - p);
-        for (int i = 0; i < input.Length; i++)
-        {
-            mask[i] = _random.NextSingle() < p ? 0f : keep;
-            output[i] = input[i] * mask[i];
-        }
+        fixed (float* pInput = input, pOutput = output)
+            DropoutMask.DrawAndApply(_random, Probability, pInput, mask, pOutput, input.Length);
         _maskLength = input.Length;
     }
 

@@ -1,4 +1,4 @@
-namespace MklRnn.Training;
+namespace MklRnn;
 
 /// <summary>Parameter initialisations shared by the modules.</summary>
 public static class ParameterInit
