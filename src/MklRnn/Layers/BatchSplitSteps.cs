@@ -1,5 +1,3 @@
-using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using MklRnn.Cells;
 using MklRnn.Core;
 using MklRnn.Interop;
@@ -12,12 +10,12 @@ namespace MklRnn.Layers;
 /// with single-threaded MKL and kernels, reading the shared packed weights: the threads meet once per
 /// loop instead of MKL forking and joining its team for every step's small GEMM, and each keeps its
 /// rows' state in its own core's cache. With lengths, each step's running rows (a prefix) are cut at
-/// the same split. The two threads are MKL's own OpenMP team (mklrnn_run_team), not a thread of ours:
+/// the same split. The two threads are MKL's own OpenMP team (a <see cref="ThreadPair"/>), not a thread of ours:
 /// MKL's workers spin for a while after each parallel GEMM, and a third busy thread beside them would
 /// take turns with them on two cores. Used for unidirectional layers (a bidirectional one already gives
 /// each direction a core) while MKL runs on two or more threads.
 /// </summary>
-internal sealed unsafe class BatchSplitSteps : IDisposable
+internal sealed unsafe class BatchSplitSteps
 {
     /// <summary>Smallest batch split: below it (N &lt;= 4 is the column-split path's) the halves are too thin.</summary>
     public const int MinBatch = 8;
@@ -36,20 +34,19 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
 
     private readonly Cell _cell;
     private readonly SpinBarrier _barrier = new(2);
-    private readonly Exception?[] _errors = new Exception?[2];
-    private GCHandle _self;
+    private readonly ThreadPair _pair;
+    private readonly Action<int, int> _share;
     private LayerDirection? _ld;
     private SequencePlan? _plan;
     private float* _x;  // forward: the layer input, projected here; null: backward
     private float* _dx; // backward: this direction's gradient w.r.t. the layer input, written here
     private bool _backward, _training;
 
-    public BatchSplitSteps(Cell cell)
+    public BatchSplitSteps(Cell cell, ThreadPair pair)
     {
         _cell = cell;
-        // Weak: a stack that is never disposed does not keep this object alive through its handle
-        // (during Run the object is on the caller's stack, so the target is always there).
-        _self = GCHandle.Alloc(this, GCHandleType.Weak);
+        _pair = pair;
+        _share = RunShare;
     }
 
     /// <summary>
@@ -60,7 +57,7 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
     public static bool Applies(RnnConfig config, SequencePlan plan, bool training) =>
         Enabled && config.Directions == 1 && plan.BatchSize >= MinBatch && !(training && config.Peephole)
         && (long)config.GateCount * config.HiddenSize * config.OutputHiddenSize * sizeof(float) <= MaxRecurrentWeightBytes
-        && Mkl.GetMaxThreads() >= 2;
+        && ThreadPair.UsesTeam;
 
     /// <summary>
     /// The input projection of x (R, I) into ld.Gates, then every step forward (training keeps the tape),
@@ -82,27 +79,13 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
 
     private void Run(LayerDirection ld, SequencePlan plan, float* x, bool backward, bool training)
     {
-        ObjectDisposedException.ThrowIf(!_self.IsAllocated, this);
         _ld = ld;
         _plan = plan;
         _x = x;
         _backward = backward;
         _training = training;
         _barrier.Reset();
-        NativeShim.RunTeam(2, &TeamJob, (void*)GCHandle.ToIntPtr(_self));
-        foreach (ref Exception? error in _errors.AsSpan())
-            if (error is { } e)
-            {
-                Array.Clear(_errors);
-                ExceptionDispatchInfo.Throw(e);
-            }
-    }
-
-    [UnmanagedCallersOnly]
-    private static void TeamJob(int thread, int threads, void* state)
-    {
-        var self = (BatchSplitSteps)GCHandle.FromIntPtr((nint)state).Target!;
-        self.RunShare(thread, threads);
+        _pair.Run(_share);
     }
 
     /// <summary>
@@ -113,8 +96,6 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
     /// </summary>
     private void RunShare(int thread, int threads)
     {
-        int previousMkl = Mkl.SetNumThreadsLocal(1);
-        int previousKernels = NativeShim.SetKernelThreads(1);
         try
         {
             SequencePlan plan = _plan!;
@@ -139,15 +120,10 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
                     ld.WeightIh.DataPointer, ld.I, 0f, _dx + (long)r0 * ld.I, ld.I);
             }
         }
-        catch (Exception e)
+        catch
         {
-            _errors[thread] = e;
             _barrier.Abort();
-        }
-        finally
-        {
-            NativeShim.SetKernelThreads(previousKernels);
-            Mkl.SetNumThreadsLocal(previousMkl);
+            throw;
         }
     }
 
@@ -166,10 +142,5 @@ internal sealed unsafe class BatchSplitSteps : IDisposable
             if (_backward) _cell.Backward(ld, n, plan.OffsetOf(t), s0);
             else _cell.Forward(ld, n, plan.OffsetOf(t), s0, _training);
         }
-    }
-
-    public void Dispose()
-    {
-        if (_self.IsAllocated) _self.Free();
     }
 }

@@ -9,8 +9,8 @@ namespace MklRnn.Layers;
 /// between two threads; each owns the G gate rows of its columns, so its half of W_hh (re-laid into
 /// column panels) stays in its own core's cache, and one fused kernel per thread and step does the
 /// recurrent product and the element-wise update. The threads meet at a spin barrier once per step
-/// (h_t must be complete before step t+1), reading h from one buffer and writing the other.
-/// Used for unidirectional stacks (with <see cref="RecurrentStack.UseSideThread"/> on), for
+/// (h_t must be complete before step t+1), reading h from one buffer and writing the other. The two
+/// threads are a <see cref="ThreadPair"/> (MKL's team while MKL has two or more threads). Used for unidirectional stacks (with <see cref="RecurrentStack.UseSideThread"/> on), for
 /// LSTM without peepholes or projection, GRU (linear_before_reset = 1) and vanilla RNN, without lengths.
 /// </summary>
 internal sealed unsafe class ColumnSplitSteps
@@ -19,13 +19,19 @@ internal sealed unsafe class ColumnSplitSteps
     public const int MaxBatch = 4;
 
     private readonly SpinBarrier _barrier = new(2);
-    private readonly Action _sideJob;
+    private readonly Action<int, int> _share;
     private LayerDirection? _ld;
     private float* _x;
     private int _split;
     private int _steps, _batch;
 
-    public ColumnSplitSteps() => _sideJob = () => RunRange(_split, _ld!.H);
+    // Columns [0, split) on thread 0, the rest on thread 1; a team of one runs them all, alone.
+    public ColumnSplitSteps() => _share = (thread, threads) =>
+    {
+        if (threads == 1) RunRange(0, _ld!.H, meet: false);
+        else if (thread == 0) RunRange(0, _split, meet: true);
+        else RunRange(_split, _ld!.H, meet: true);
+    };
 
     public static bool Applies(RnnConfig config, SequencePlan plan, bool training) =>
         !training && !plan.HasLengths && plan.BatchSize <= MaxBatch
@@ -33,7 +39,7 @@ internal sealed unsafe class ColumnSplitSteps
         && !(config.Cell == CellKind.Gru && !config.LinearBeforeReset);
 
     /// <summary>Runs direction ld over the plan's steps (state loaded in ld.HState / ld.CState; outputs to ld.Y).</summary>
-    public void Run(LayerDirection ld, SideThread side, float* x, SequencePlan plan)
+    public void Run(LayerDirection ld, ThreadPair pair, float* x, SequencePlan plan)
     {
         _ld = ld;
         _x = x;
@@ -44,29 +50,16 @@ internal sealed unsafe class ColumnSplitSteps
         ld.PackPanels();
         ld.HStateAlt.Ensure((long)_batch * ld.H);
         _barrier.Reset();
-        int previous = Mkl.SetNumThreadsLocal(1);
-        try
-        {
-            side.Start(_sideJob);
-            try
-            {
-                RunRange(0, _split);
-            }
-            finally
-            {
-                side.Wait();
-            }
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
-        }
+        pair.Run(_share);
         // The last step wrote the alternate buffer when the step count is odd.
         if (_steps % 2 == 1) Rows.Copy(ld.HStateAlt.Pointer, ld.H, ld.HState.Pointer, ld.H, _batch, ld.H);
     }
 
-    /// <summary>One thread's share: its gate columns of the input projection, then every step for columns [j0, j1).</summary>
-    private void RunRange(int j0, int j1)
+    /// <summary>
+    /// One thread's share: its gate columns of the input projection, then every step for columns [j0, j1),
+    /// meeting the other thread after each step when there is one.
+    /// </summary>
+    private void RunRange(int j0, int j1, bool meet)
     {
         LayerDirection ld = _ld!;
         int H = ld.H, GH = ld.GH, I = ld.I, N = _batch, T = _steps;
@@ -86,7 +79,7 @@ internal sealed unsafe class ColumnSplitSteps
                 long o = (long)t * N;
                 float* hPrev = k % 2 == 0 ? hA : hB, hNext = k % 2 == 0 ? hB : hA;
                 if (j1 > j0) Step(ld, j0, j1, ld.Gates.Pointer + o * GH, hPrev, hNext, ld.Y + o * ld.LdY + ld.Direction * ld.Hout);
-                if (!_barrier.SignalAndWait()) return;
+                if (meet && !_barrier.SignalAndWait()) return;
             }
         }
         catch

@@ -13,7 +13,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>Below this many floats a copy stays on one thread (waking the side thread costs more).</summary>
     private const long SplitCopyMinFloats = 1 << 18;
 
-    private readonly Action _copyOnSide;
+    private readonly Action<int, int> _copyOnPair;
     private CopyJob _copy;
 
     /// <summary>The copy in flight: steps [First, T) of it run on the side thread.</summary>
@@ -42,22 +42,15 @@ public sealed unsafe partial class RecurrentStack
         int middle = 1;
         while (middle < T - 1 && _plan.OffsetOf(middle) < R / 2) middle++;
         _copy = new CopyJob { Gather = gather, From = from, To = to, Width = width, First = middle };
-        _side ??= new SideThread("MklRnn side thread");
-        _side.Start(_copyOnSide);
-        try
-        {
-            CopySteps(gather, from, width, to, 0, middle);
-        }
-        finally
-        {
-            _side.Wait();
-        }
+        _pair.Run(_copyOnPair);
     }
 
-    private void CopySecondHalf()
+    /// <summary>Thread 0 of the pair copies steps [0, First), thread 1 the rest (a team of one: all).</summary>
+    private void CopyShare(int thread, int threads)
     {
         CopyJob job = _copy;
-        CopySteps(job.Gather, job.From, job.Width, job.To, job.First, _plan.SeqLength);
+        int first = threads == 1 || thread == 0 ? 0 : job.First, last = threads > 1 && thread == 0 ? job.First : _plan.SeqLength;
+        CopySteps(job.Gather, job.From, job.Width, job.To, first, last);
     }
 
     /// <summary>Gather or scatter of steps [t0, t1).</summary>

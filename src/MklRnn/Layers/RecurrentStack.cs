@@ -31,9 +31,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private Random _dropoutRandom;
     private readonly Action<int> _forwardDirection;
     private readonly Action<int> _backwardDirection;
-    private readonly Action _forwardReverse;
-    private readonly Action _backwardReverse;
-    private SideThread? _side;
+    private readonly Action<int, int> _directionsOnPair;
+    private Action<int>? _directionJob;
+    private readonly ThreadPair _pair = new("MklRnn side thread");
     private ColumnSplitSteps? _columnSplit;
     private BatchSplitSteps? _batchSplit;
     private CallState _call;
@@ -72,9 +72,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         _dropoutRandom = new Random(seed);
         _forwardDirection = ForwardDirection;
         _backwardDirection = BackwardDirection;
-        _forwardReverse = () => ForwardDirection(1);
-        _backwardReverse = () => BackwardDirection(1);
-        _copyOnSide = CopySecondHalf;
+        // Direction d on pair thread d (both on one thread when the team grants one).
+        _directionsOnPair = (thread, threads) =>
+        {
+            for (int d = thread; d < Config.Directions; d += threads) _directionJob!(d);
+        };
+        _copyOnPair = CopyShare;
         ResetParameters(seed);
     }
 
@@ -201,9 +204,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     }
 
     /// <summary>
-    /// Runs a per-direction job for directions 0 (this thread) and 1 (the side thread, concurrently) of the
-    /// layer in <see cref="_call"/>. Each side runs MKL single-threaded meanwhile, so the two cores are
-    /// shared out by direction instead of by GEMM.
+    /// Runs a per-direction job for both directions of the layer in <see cref="_call"/> at once, one per
+    /// thread of the <see cref="ThreadPair"/> (MKL's team, or this thread and the side thread), each with
+    /// MKL single-threaded, so the two cores are shared out by direction instead of by GEMM.
     /// </summary>
     private void RunDirections(Action<int> job)
     {
@@ -215,24 +218,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             for (int d = 0; d < Config.Directions; d++) job(d);
             return;
         }
-        _side ??= new SideThread("MklRnn side thread");
-        int previous = Mkl.SetNumThreadsLocal(1);
-        try
-        {
-            _side.Start(job == _forwardDirection ? _forwardReverse : _backwardReverse);
-            try
-            {
-                job(0);
-            }
-            finally
-            {
-                _side.Wait();
-            }
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
-        }
+        _directionJob = job;
+        _pair.Run(_directionsOnPair);
     }
 
     /// <summary>Forward of one direction of layer _call.Layer: input projection GEMM, the step loop, final state.</summary>
@@ -249,7 +236,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
         {
             _columnSplit ??= new ColumnSplitSteps();
-            _columnSplit.Run(ld, _side ??= new SideThread("MklRnn column split"), call.X, _plan);
+            _columnSplit.Run(ld, _pair, call.X, _plan);
         }
         else if (UsesBatchSplit(call.Training))
         {
@@ -306,7 +293,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private float* LayerInput(int l) =>
         Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
 
-    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell);
+    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell, _pair);
 
     private bool UsesBatchSplit(bool training) => UseSideThread && BatchSplitSteps.Applies(Config, _plan, training);
 
@@ -469,8 +456,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _side?.Dispose();
-        _batchSplit?.Dispose();
+        _pair.Dispose();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();

@@ -1,0 +1,105 @@
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using MklRnn.Interop;
+
+namespace MklRnn.Core;
+
+/// <summary>
+/// Runs one job on two threads at once, job(thread, threads), each with MKL and the shim's kernels on
+/// one thread. While MKL has two or more threads, the pair is MKL's own OpenMP team (mklrnn_run_team):
+/// MKL's workers keep spinning for a while after each parallel GEMM, so a third busy thread of ours
+/// would take turns with them on two cores. With MKL on one thread (no team to borrow), the pair is the
+/// calling thread and a <see cref="SideThread"/>. The team may grant fewer threads than asked: a job
+/// must do all the work when threads == 1. Exceptions are rethrown on the caller. Running allocates
+/// nothing (jobs are cached delegates).
+/// </summary>
+internal sealed unsafe class ThreadPair : IDisposable
+{
+    /// <summary>Off with MKLRNN_TEAM=0: the side thread always (for A/B measurements).</summary>
+    private static readonly bool TeamEnabled = Environment.GetEnvironmentVariable("MKLRNN_TEAM") != "0";
+
+    private readonly Exception?[] _errors = new Exception?[2];
+    private readonly Action _sideJob;
+    private readonly string _sideName;
+    private GCHandle _self;
+    private SideThread? _side;
+    private Action<int, int>? _job;
+
+    public ThreadPair(string sideName)
+    {
+        _sideName = sideName;
+        _sideJob = () => Execute(1, 2);
+        // Weak: an owner that is never disposed does not stay alive through the handle (during Run this
+        // object is on the caller's stack).
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
+    }
+
+    /// <summary>True when the pair is MKL's team (MKL on two or more threads).</summary>
+    public static bool UsesTeam => TeamEnabled && Mkl.GetMaxThreads() >= 2;
+
+    public void Run(Action<int, int> job)
+    {
+        ObjectDisposedException.ThrowIf(!_self.IsAllocated, this);
+        _job = job;
+        try
+        {
+            if (UsesTeam)
+            {
+                NativeShim.RunTeam(2, &TeamJob, (void*)GCHandle.ToIntPtr(_self));
+            }
+            else
+            {
+                _side ??= new SideThread(_sideName);
+                _side.Start(_sideJob);
+                try
+                {
+                    Execute(0, 2);
+                }
+                finally
+                {
+                    _side.Wait();
+                }
+            }
+        }
+        finally
+        {
+            _job = null;
+        }
+        foreach (ref Exception? error in _errors.AsSpan())
+            if (error is { } e)
+            {
+                Array.Clear(_errors);
+                ExceptionDispatchInfo.Throw(e);
+            }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void TeamJob(int thread, int threads, void* state) =>
+        ((ThreadPair)GCHandle.FromIntPtr((nint)state).Target!).Execute(thread, threads);
+
+    private void Execute(int thread, int threads)
+    {
+        int previousMkl = Mkl.SetNumThreadsLocal(1);
+        int previousKernels = NativeShim.SetKernelThreads(1);
+        try
+        {
+            _job!(thread, threads);
+        }
+        catch (Exception e)
+        {
+            _errors[thread] = e;
+        }
+        finally
+        {
+            NativeShim.SetKernelThreads(previousKernels);
+            Mkl.SetNumThreadsLocal(previousMkl);
+        }
+    }
+
+    public void Dispose()
+    {
+        _side?.Dispose();
+        _side = null;
+        if (_self.IsAllocated) _self.Free();
+    }
+}
