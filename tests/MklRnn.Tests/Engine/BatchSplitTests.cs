@@ -1,3 +1,5 @@
+using MklRnn.Core;
+using MklRnn.Interop;
 using MklRnn.Layers;
 
 namespace MklRnn.Tests.Engine;
@@ -88,6 +90,56 @@ public class BatchSplitTests
         Calls();
         Calls();
         // Total over all threads: the side thread's half of the work counts too.
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 3; i++) Calls();
+        Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
+    }
+
+    /// <summary>
+    /// The directions of a bidirectional layer run on the thread pair: MKL's team while MKL has two
+    /// threads, the side thread when the caller limits MKL to one. Both match the one-thread loop.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BidirectionalMatchesTheGeneralPathOnTheTeamAndOnTheSideThread(bool mklOnOneThread)
+    {
+        int previous = mklOnOneThread ? Mkl.SetNumThreadsLocal(1) : 0;
+        try
+        {
+            Assert.Equal(!mklOnOneThread && Mkl.GetMaxThreads() >= 2, ThreadPair.UsesTeam);
+            using var run = new Run(Make("lstm_bidirectional", batchFirst: true), 9, withLengths: true);
+            for (int repeat = 0; repeat < 2; repeat++)
+            {
+                run.Forward(training: true);
+                run.AssertForwardEqual();
+                run.Backward();
+                run.AssertGradientsEqual();
+            }
+        }
+        finally
+        {
+            if (mklOnOneThread) Mkl.SetNumThreadsLocal(previous);
+        }
+    }
+
+    [Fact]
+    public void SteadyStateBidirectionalCallsAllocateNoManagedMemoryOnAnyThread()
+    {
+        var config = new RnnConfig(CellKind.Gru, Input, 16, numLayers: 2, bidirectional: true);
+        const int N = 6;
+        using var stack = new RecurrentStack(config, seed: 1) { UseSideThread = true };
+        var rng = new Random(5);
+        float[] x = GradientCheckTests.Rand(rng, T * N * Input), y = new float[T * N * 32], gx = new float[x.Length];
+        int[] lengths = Enumerable.Range(0, N).Select(b => 1 + b % T).ToArray();
+        void Calls()
+        {
+            stack.Forward(x, T, N, y);
+            stack.Forward(x, T, N, y, lengths: lengths, training: true);
+            stack.Backward(y, gx);
+        }
+        Calls();
+        Calls();
         long before = GC.GetTotalAllocatedBytes(precise: true);
         for (int i = 0; i < 3; i++) Calls();
         Assert.Equal(0, GC.GetTotalAllocatedBytes(precise: true) - before);
