@@ -82,11 +82,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     }
 
     /// <summary>
-    /// Use a second core through a side thread: bidirectional layers run their two directions
-    /// concurrently (each with single-threaded MKL), and small-batch inference splits the hidden
-    /// columns between the two threads (<see cref="ColumnSplitSteps"/>). Also allows unidirectional
-    /// layers with small weights to split their batch over two of MKL's threads for a whole step loop
-    /// (<see cref="BatchSplitSteps"/>). Default: on with two or more cores.
+    /// Use a second core through a pair of threads (<see cref="ThreadPair"/>: MKL's own team, or a side
+    /// thread when MKL runs on one): bidirectional layers run their two directions concurrently (each
+    /// with single-threaded MKL), and small-batch inference splits the hidden columns between the two
+    /// threads (<see cref="ColumnSplitSteps"/>). Also allows unidirectional layers with small weights to
+    /// split their batch over the pair for a whole step loop (<see cref="BatchSplitSteps"/>). Default: on
+    /// with two or more cores.
     /// </summary>
     public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
 
