@@ -90,7 +90,7 @@ public static unsafe class MklRuntime
             ["mkl_threads"] = MaxThreads.ToString(),
             ["mkl_path"] = NativeLoader.MklPath,
             ["mkl_intel_cpu_override"] = NativeLoader.IntelCpuOverrideReason,
-            ["isa"] = NativeShim.UsesAvx2() != 0 ? "avx2+fma" : "scalar",
+            ["isa"] = NativeLoader.KernelIsa,
         };
     }
 
