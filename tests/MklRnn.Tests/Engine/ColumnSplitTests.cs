@@ -1,3 +1,5 @@
+using MklRnn.Core;
+using MklRnn.Interop;
 using MklRnn.Layers;
 
 namespace MklRnn.Tests.Engine;
@@ -11,7 +13,31 @@ public class ColumnSplitTests
     [InlineData(CellKind.Gru, 2, 20)]
     [InlineData(CellKind.RnnTanh, 4, 24)]
     [InlineData(CellKind.RnnRelu, 1, 17)]
-    public void MatchesTheGeneralPath(CellKind cell, int batch, int hidden)
+    public void MatchesTheGeneralPath(CellKind cell, int batch, int hidden) => AssertSplitMatchesGeneral(cell, batch, hidden);
+
+    /// <summary>
+    /// With MKL limited to one thread there is no team to borrow, so the pair is this thread and the
+    /// side thread (ThreadPair's fallback); the split still matches the general path.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Lstm, 3, 37)]
+    [InlineData(CellKind.Gru, 2, 20)]
+    [InlineData(CellKind.RnnTanh, 4, 24)]
+    public void MatchesTheGeneralPathOnTheSideThreadWhenMklHasOneThread(CellKind cell, int batch, int hidden)
+    {
+        int previous = Mkl.SetNumThreadsLocal(1);
+        try
+        {
+            Assert.False(ThreadPair.UsesTeam);
+            AssertSplitMatchesGeneral(cell, batch, hidden);
+        }
+        finally
+        {
+            Mkl.SetNumThreadsLocal(previous);
+        }
+    }
+
+    private static void AssertSplitMatchesGeneral(CellKind cell, int batch, int hidden)
     {
         var config = new RnnConfig(cell, 6, hidden, numLayers: 2);
         using var split = new RecurrentStack(config, seed: 2) { UseSideThread = true };
