@@ -182,14 +182,19 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         fixed (float* pGradOutput = gradOutput, pGradInput = gradInput, pGradHn = gradHn, pGradCn = gradCn,
                pGradH0 = gradH0, pGradC0 = gradC0)
         {
-            float* dy = _outputGrads[L - 1].Ensure((long)R * width);
-            Gather(pGradOutput, width, dy);
+            // On plain time-major batches the packed layout is the caller's, so the output gradient is read
+            // and the input gradient written in place (unless the two overlap: layer 0 would then overwrite
+            // the gradient it still reads).
+            bool inPlace = !Config.BatchFirst && !_plan.HasLengths && !gradOutput.Overlaps(gradInput);
+            float* dy = inPlace ? pGradOutput : _outputGrads[L - 1].Ensure((long)R * width);
+            if (!inPlace) Gather(pGradOutput, width, dy);
             for (int l = L - 1; l >= 0; l--)
             {
                 int inputWidth = Config.LayerInputSize(l);
                 float* x = l == 0 ? _input.Pointer : LayerInput(l);
                 // The gradient w.r.t. this layer's input: the layer below's output gradient, or the input's.
-                float* dx = l == 0 ? _inputGrad.Ensure((long)R * inputWidth) : _outputGrads[l - 1].Ensure((long)R * inputWidth);
+                float* dx = l > 0 ? _outputGrads[l - 1].Ensure((long)R * inputWidth)
+                    : inPlace ? pGradInput : _inputGrad.Ensure((long)R * inputWidth);
                 // Each direction writes its share of the input gradient (the reverse one to its own buffer,
                 // as it may run concurrently), then the shares are summed.
                 float* dxReverse = D == 2 ? _inputGradReverse.Ensure((long)R * inputWidth) : null;
@@ -200,7 +205,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                     MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
                 dy = dx;
             }
-            Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
+            if (!inPlace) Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
         }
     }
 
