@@ -1,3 +1,4 @@
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>A `train` invocation: architecture and settings for a new run, or a checkpoint to resume.</summary>

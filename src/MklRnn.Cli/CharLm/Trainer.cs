@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using MklRnn.Interop;
+using MklRnn.CharLm;
 using MklRnn.IO;
+using MklRnn.Interop;
 using MklRnn.Training;
 
 namespace MklRnn.Cli.CharLm;
@@ -154,7 +155,7 @@ internal static class Trainer
         string text = Corpus.Load(textPath);
         var vocabulary = Vocabulary.FromText(text);
         settings = settings with { TextPath = textPath, TextFingerprint = Corpus.Fingerprint(text) };
-        var spec = new ModelSpec(options.Cell, vocabulary.Count, options.EmbeddingSize, options.HiddenSize, options.Layers, options.Dropout);
+        var spec = new CharLmSpec(options.Cell, vocabulary.Count, options.EmbeddingSize, options.HiddenSize, options.Layers, options.Dropout);
         spec.Validate();
         return (new CharLmModel(spec, settings.Seed), vocabulary, settings, new TrainingProgress(), null, text);
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
@@ -15,7 +16,7 @@ internal static class TrainVerb
             DefaultValueFactory = _ => new TrainOptions().CheckpointPath,
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --checkpoint (architecture, text and settings come from it)" };
-        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellKindNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers", DefaultValueFactory = _ => 1 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => 256 };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size", DefaultValueFactory = _ => 64 };
@@ -39,8 +40,8 @@ internal static class TrainVerb
         };
         command.SetAction(parse => CharLmVerbs.Guard("train", parse, output =>
         {
-            CellKind cellKind = CellNames.Parse(parse.GetValue(cell)!)
-                ?? throw new CharLmException($"--cell must be one of {CellNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
+            CellKind cellKind = CellKindNames.Parse(parse.GetValue(cell)!)
+                ?? throw new CharLmException($"--cell must be one of {CellKindNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
             var options = new TrainOptions
             {
                 CheckpointPath = parse.GetValue(checkpoint)!,
