@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MklRnn.Interop;
-using MklRnn.Cli.Bench;
+using MklRnn.Tooling.Bench;
 using MklRnn.Memory;
 
 namespace MklRnn.Perf;

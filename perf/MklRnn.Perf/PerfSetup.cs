@@ -2,7 +2,7 @@ using MklRnn.Interop;
 
 namespace MklRnn.Perf;
 
-/// <summary>Shared setup of every benchmark: MKL on all cores (seeded inputs come from MklRnn.Cli.Bench.BenchInputs).</summary>
+/// <summary>Shared setup of every benchmark: MKL on all cores (seeded inputs come from MklRnn.Tooling.Bench.BenchInputs).</summary>
 public static class PerfSetup
 {
     /// <summary>MKL's threads for every benchmark: all cores (what the engine uses by default).</summary>

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using MklRnn.Cli.Bench;
+using MklRnn.Tooling.Bench;
 using MklRnn.Layers;
 
 namespace MklRnn.Perf;

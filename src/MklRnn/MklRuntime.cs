@@ -10,11 +10,12 @@ namespace MklRnn;
 public static unsafe class MklRuntime
 {
     /// <summary>
-    /// Sets MKL's thread count for the process (dynamic adjustment off, so MKL uses exactly this many).
+    /// Sets MKL's thread count for the process (dynamic adjustment off, so MKL uses exactly this many). Loads MKL.
     /// </summary>
     public static void SetThreads(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        NativeLoader.EnsureLoaded();
         Mkl.SetDynamic(false);
         Mkl.SetNumThreads(threads);
     }

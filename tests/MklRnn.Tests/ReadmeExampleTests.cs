@@ -24,7 +24,7 @@ public class ReadmeExampleTests
     [Fact]
     public void ReadmeShowsThisExample()
     {
-        string root = RepositoryRoot();
+        string root = SourceTree.Root();
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         string source = File.ReadAllText(Path.Combine(root, "tests", "MklRnn.Tests", "ReadmeExampleTests.cs"));
         int begin = source.IndexOf("// --- README example begin", StringComparison.Ordinal);
@@ -34,12 +34,5 @@ public class ReadmeExampleTests
         Assert.StartsWith("# MklRnn", readme);
         Assert.Contains("./build.sh demo", readme[..400]);
         Assert.Contains("./build.sh test", readme[..400]);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MklRnn.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("MklRnn.sln not found above " + AppContext.BaseDirectory);
     }
 }

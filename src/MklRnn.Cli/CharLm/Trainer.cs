@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using MklRnn.CharLm;
 using MklRnn.IO;
-using MklRnn.Interop;
 using MklRnn.Training;
 
 namespace MklRnn.Cli.CharLm;
@@ -33,8 +32,7 @@ internal static class Trainer
                    : new Adam(model.Parameters, settings.LearningRate))
         {
             if (resumeFile != null) Checkpoint.RestoreOptimizer(resumeFile, optimizer);
-            NativeLoader.EnsureLoaded();
-            if (options.Threads > 0) Mkl.SetNumThreads(options.Threads);
+            if (options.Threads > 0) MklRuntime.SetThreads(options.Threads); // as bench --threads does
             model.Rnn.UseSideThread = options.Threads != 1 && Environment.ProcessorCount >= 2;
 
             DataSplit split = DataSplit.Of(vocabulary.Encode(text, settings.TextPath ?? "default corpus"));

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using MklRnn.Cli.Bench;
+using MklRnn.Tooling.Bench;
 using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
@@ -14,26 +14,27 @@ internal static class BenchVerb
     public static Command Create()
     {
         var d = new BenchOptions();
-        var cell = WithDefault("--cell", "lstm | gru (PyTorch's, linear before reset) | rnn_tanh (also gru_rbl, rnn_relu)", d.Cell);
-        var mode = WithDefault("--mode", "infer (forward) | train (training forward + full backward)", d.Mode);
-        var t = WithDefault("--T", "time steps", d.T);
-        var n = WithDefault("--N", "batch size", d.N);
-        var i = WithDefault("--I", "input size", d.I);
-        var h = WithDefault("--H", "hidden size", d.H);
-        var layers = WithDefault("--layers", "stacked layers (a layer above the first takes dirs*H inputs)", d.Layers);
-        var dirs = WithDefault("--dirs", "directions: 1, or 2 (bidirectional)", d.Dirs);
-        var threads = WithDefault("--threads", "threads (MKL's and MklRnn's side thread)", d.Threads);
-        var iters = WithDefault("--iters", "at least this many timed iterations", d.Iters);
-        var warmup = WithDefault("--warmup", "untimed iterations first (at least one runs)", d.Warmup);
-        var minTime = WithDefault("--min-time", "keep timing until this many seconds passed (max 1000 iterations)", d.MinTime);
+        // gru = PyTorch's GRU (linear before reset), gru_rbl the original one; an unknown cell exits 4 (the protocol's "unsupported").
+        var cell = CliCell.Option(extraChoices: BenchOptions.ProtocolOnlyCells, rejectUnknown: false);
+        var mode = OneOf("--mode", "infer (forward) or train (training forward + full backward)", d.Mode, "infer", "train");
+        var t = Ranged("--T", "time steps", d.T, 1, CliLimits.MaxSteps);
+        var n = Ranged("--N", "batch size", d.N, 1, CliLimits.MaxBatch);
+        var i = Ranged("--I", "input size", d.I, 1, CliLimits.MaxWidth);
+        var h = Ranged("--H", "hidden size", d.H, 1, CliLimits.MaxWidth);
+        var layers = Ranged("--layers", "stacked layers (a layer above the first takes dirs*H inputs)", d.Layers, 1, CliLimits.MaxLayers);
+        var dirs = Ranged("--dirs", "directions: 1, or 2 (bidirectional)", d.Dirs, 1, 2);
+        var threads = RangedOptional("--threads", "threads (MKL's and MklRnn's side thread; default: every core)", 1, CliLimits.MaxThreads);
+        var iters = Ranged("--iters", "at least this many timed iterations", d.Iters, 1, 1_000_000);
+        var warmup = Ranged("--warmup", "untimed iterations first (at least one runs)", d.Warmup, 0, 1_000_000);
+        var minTime = Ranged("--min-time", "keep timing until this many seconds passed (max 1000 iterations)", d.MinTime, 0.0, 3600.0);
         var shape = WithDefault("--shape", "shape id echoed in the RESULT line (S1..S7)", d.Shape);
         var json = new Option<bool>("--json") { Description = "also print the RESULT {json} line" };
-        var lengths = WithDefault("--lengths", "full (all T steps) | uniform (lengths uniform in [T/4, T], seeded)", d.Lengths);
+        var lengths = OneOf("--lengths", "full (all T steps) or uniform (lengths uniform in [T/4, T], seeded)", d.Lengths, "full", "uniform");
         var noGemmOnly = new Option<bool>("--no-gemm-only") { Description = "skip the GEMM-only measurement" };
 
         var command = new Command("bench",
             "Time one RNN/LSTM/GRU shape in the anchors harness protocol (median ms, GFLOP/s, GEMM-only time); "
-            + "exit 2 on bad options, 4 on an unsupported cell.")
+            + "exit 2 on bad options, 3 on implausible outputs, 4 on an unsupported cell.")
         {
             cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, noGemmOnly,
         };
@@ -47,7 +48,7 @@ internal static class BenchVerb
             H = parse.GetValue(h),
             Layers = parse.GetValue(layers),
             Dirs = parse.GetValue(dirs),
-            Threads = parse.GetValue(threads),
+            Threads = parse.GetValue(threads) ?? d.Threads,
             Iters = parse.GetValue(iters),
             Warmup = parse.GetValue(warmup),
             MinTime = parse.GetValue(minTime),
@@ -55,7 +56,7 @@ internal static class BenchVerb
             Json = parse.GetValue(json),
             Lengths = parse.GetValue(lengths)!,
             NoGemmOnly = parse.GetValue(noGemmOnly),
-        }, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        }, parse.InvocationConfiguration.Output));
         return command;
     }
 }

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using MklRnn.Cli.Conformance;
+using MklRnn.Tooling.Conformance;
 
 namespace MklRnn.Cli;
 
-/// <summary>`mklrnn conformance DIR [--forward-only]`: runs every golden case in a folder.</summary>
+/// <summary>`mklrnn conformance DIR [--forward-only]`: runs every golden case in a folder; exit 1 when one fails.</summary>
 internal static class ConformanceVerb
 {
     public static Command Create()
@@ -15,19 +15,19 @@ internal static class ConformanceVerb
         {
             folder, forwardOnly,
         };
-        command.SetAction(parse => Run(parse.GetValue(folder)!, parse.GetValue(forwardOnly), Console.Out));
+        command.SetAction(parse => Run(parse.GetValue(folder)!, parse.GetValue(forwardOnly), parse.InvocationConfiguration.Output));
         return command;
     }
 
     public static int Run(DirectoryInfo folder, bool forwardOnly, TextWriter output)
     {
         if (!folder.Exists)
-        {
-            Console.Error.WriteLine($"conformance: folder not found: {folder.FullName}");
-            return 2;
-        }
+            throw UsageError.Because($"folder not found: {folder.FullName}");
+        List<string> cases = ConformanceRunner.CaseFiles(folder.FullName).ToList();
+        if (cases.Count == 0)
+            throw UsageError.Because($"no *.safetensors case files in {folder.FullName}");
         int passed = 0, failed = 0;
-        foreach (string path in ConformanceRunner.CaseFiles(folder.FullName))
+        foreach (string path in cases)
         {
             CaseResult r = ConformanceRunner.Run(path, forwardOnly);
             if (r.Passed) passed++; else failed++;
@@ -35,6 +35,6 @@ internal static class ConformanceVerb
             output.WriteLine($"{(r.Passed ? "pass" : "FAIL"),-4}  {r.Name,-28} {r.Kind,-9} max_abs_err {err,-9} tensors {r.TensorsChecked,3}  {r.Message}");
         }
         output.WriteLine($"{passed} passed, {failed} failed");
-        return failed == 0 && passed > 0 ? 0 : 1;
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -13,11 +14,10 @@ internal static class DemoVerb
     public static Command Create()
     {
         var folder = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
-        var time = new Option<double>("--time") { Description = "Training time budget in seconds", DefaultValueFactory = _ => 110 };
+        var time = Ranged("--time", "Training time budget in seconds", 110.0, 0.0, CliLimits.MaxSeconds, minExclusive: true);
         var text = new Option<string?>("--text") { Description = $"Training text; default: {Corpus.DefaultName}" };
         var command = new Command("demo", "Train a character LSTM briefly on the default corpus, then sample from it and evaluate it.") { folder, time, text };
-        command.SetAction(parse => CharLmVerbs.Guard("demo", parse, output =>
-            Run(parse.GetValue(folder)!, parse.GetValue(time), parse.GetValue(text), output)));
+        command.SetAction(parse => Run(parse.GetValue(folder)!, parse.GetValue(time), parse.GetValue(text), parse.InvocationConfiguration.Output));
         return command;
     }
 

@@ -13,12 +13,12 @@ internal static class EvalVerb
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model file or training checkpoint", Required = true };
         var text = new Option<string>("--text") { Description = "Text to evaluate (UTF-8), read as one stream from a zero state", Required = true };
         var command = new Command("eval", "Perplexity of a text under a character language model: prints `perplexity X`.") { checkpoint, text };
-        command.SetAction(parse => CharLmVerbs.Guard("eval", parse, output =>
+        command.SetAction(parse =>
         {
             double perplexity = Run(parse.GetValue(checkpoint)!, parse.GetValue(text)!);
-            output.WriteLine($"perplexity {perplexity.ToString("F4", CultureInfo.InvariantCulture)}");
-            return 0;
-        }));
+            parse.InvocationConfiguration.Output.WriteLine($"perplexity {perplexity.ToString("F4", CultureInfo.InvariantCulture)}");
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using MklRnn.Cli.PerfCompare;
-using Spectre.Console;
+using MklRnn.Tooling.PerfCompare;
 
 namespace MklRnn.Cli;
 
@@ -11,10 +10,6 @@ namespace MklRnn.Cli;
 /// </summary>
 internal static class PerfCompareVerb
 {
-    public const int NoRegression = 0;
-    public const int Regression = 1;
-    public const int BadInput = 2;
-
     public static Command Create()
     {
         var baseArgument = new Argument<string>("base")
@@ -53,45 +48,18 @@ internal static class PerfCompareVerb
             parseResult.GetValue(threshold)!,
             parseResult.GetValue(alpha)!,
             parseResult.GetValue(noise)!,
-            parseResult.InvocationConfiguration.Output,
-            parseResult.InvocationConfiguration.Error));
+            parseResult.InvocationConfiguration.Output));
         return command;
     }
 
-    /// <summary>The verb's work, callable in-process; returns the exit code.</summary>
-    internal static int Run(string basePath, string newPath, string threshold, string alpha, string noise,
-        TextWriter output, TextWriter error)
+    /// <summary>The verb's work, callable in-process; returns the exit code (bad input throws: exit 2).</summary>
+    internal static int Run(string basePath, string newPath, string threshold, string alpha, string noise, TextWriter output)
     {
-        ComparisonReport report;
-        try
-        {
-            ComparisonOptions options = ComparisonOptions.Parse(threshold, alpha, noise);
-            ResultSet baseSet = ResultSetLoader.Load(basePath);
-            ResultSet newSet = ResultSetLoader.Load(newPath);
-            report = PerfComparer.Compare(baseSet, newSet, options);
-        }
-        catch (Exception e) when (e is PerfDataException or ArgumentException)
-        {
-            error.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-
-        ReportRenderer.Render(report, CreateConsole(output));
+        ComparisonOptions options = ComparisonOptions.Parse(threshold, alpha, noise);
+        ResultSet baseSet = ResultSetLoader.Load(basePath);
+        ResultSet newSet = ResultSetLoader.Load(newPath);
+        ComparisonReport report = PerfComparer.Compare(baseSet, newSet, options);
+        ReportRenderer.Render(report, output);
         return report.ExitCode;
-    }
-
-    private static IAnsiConsole CreateConsole(TextWriter output)
-    {
-        bool terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        if (!terminal)
-            console.Profile.Width = 200; // redirected: keep long benchmark names on one line in logs
-        return console;
     }
 }

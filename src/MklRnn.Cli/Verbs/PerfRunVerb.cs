@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using MklRnn.Tooling;
 
 namespace MklRnn.Cli;
 
@@ -26,19 +27,16 @@ internal static class PerfRunVerb
             quick, output, filter, perfDll,
         };
         command.SetAction(parse => Run(parse.GetValue(quick), parse.GetValue(output), parse.GetValue(filter),
-            parse.GetValue(perfDll), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+            parse.GetValue(perfDll), parse.InvocationConfiguration.Output));
         return command;
     }
 
-    internal static int Run(bool quick, string? outputFolder, string? filter, string? perfDll, TextWriter output, TextWriter error)
+    internal static int Run(bool quick, string? outputFolder, string? filter, string? perfDll, TextWriter output)
     {
         string? root = SourceRoot();
         string? dll = perfDll ?? (root == null ? null : Path.Combine(root, "perf", "MklRnn.Perf", "bin", "Release", "net10.0", PerfAssembly));
         if (dll == null || !File.Exists(dll))
-        {
-            error.WriteLine($"perf-run: {PerfAssembly} not found{(dll == null ? "" : " at " + dll)}; build it with ./build.sh (or pass --perf-dll)");
-            return 2;
-        }
+            throw UsageError.Because($"{PerfAssembly} not found{(dll == null ? "" : " at " + dll)}; build it with ./build.sh (or pass --perf-dll)");
         string stamp = DateTime.Now.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture) + (quick ? "-quick" : "");
         string folder = Path.GetFullPath(outputFolder ?? Path.Combine(root ?? ".", "perf", "results", stamp));
         Directory.CreateDirectory(folder);
@@ -50,17 +48,12 @@ internal static class PerfRunVerb
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         process.WaitForExit();
         if (process.ExitCode != 0)
-        {
-            error.WriteLine($"perf-run: the benchmark suite exited with {process.ExitCode}; partial results in {folder}");
-            return 1;
-        }
+            throw new CommandFailure(ExitCodes.Failed, $"the benchmark suite exited with {process.ExitCode}; partial results in {folder}");
         int reports = Directory.EnumerateFiles(folder, "*-report-full.json", SearchOption.AllDirectories).Count();
         bool machine = File.Exists(Path.Combine(folder, "machine.json"));
         if (reports == 0 || !machine)
-        {
-            error.WriteLine($"perf-run: expected full JSON reports and machine.json in {folder}, found {reports} report(s){(machine ? "" : ", no machine.json")}");
-            return 1;
-        }
+            throw new CommandFailure(ExitCodes.Failed,
+                $"expected full JSON reports and machine.json in {folder}, found {reports} report(s){(machine ? "" : ", no machine.json")}");
         output.WriteLine($"perf-run: {reports} full JSON report(s) and machine.json in {folder}");
         output.WriteLine($"perf-run: compare with: ./build.sh perf-compare <baseline folder> {folder}");
         return 0;

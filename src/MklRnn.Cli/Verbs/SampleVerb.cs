@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -11,20 +11,20 @@ internal static class SampleVerb
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model file or training checkpoint", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Text to start from (every character must be in the model's vocabulary)", DefaultValueFactory = _ => "" };
-        var length = new Option<int>("--length") { Description = "Characters to generate after the prompt", DefaultValueFactory = _ => 500 };
-        var temperature = new Option<float>("--temperature") { Description = "Softmax temperature (0 = most likely character)", DefaultValueFactory = _ => 0.8f };
-        var topK = new Option<int>("--top-k") { Description = "Sample among the k most likely characters (0 = all)", DefaultValueFactory = _ => 0 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the sampling", DefaultValueFactory = _ => 1 };
+        var length = Ranged("--length", "Characters to generate after the prompt", 500, 0, CliLimits.MaxGenerated);
+        var temperature = Ranged("--temperature", "Softmax temperature (0 = most likely character)", 0.8f, 0f, 100f);
+        var topK = Ranged("--top-k", "Sample among the k most likely characters (0 = all)", 0, 0, CliLimits.MaxGenerated);
+        var seed = Ranged("--seed", "Seed of the sampling", 1, 0, int.MaxValue);
         var command = new Command("sample", "Generate text from a character language model: prints the prompt and its continuation.")
         {
             checkpoint, prompt, length, temperature, topK, seed,
         };
-        command.SetAction(parse => CharLmVerbs.Guard("sample", parse, output =>
+        command.SetAction(parse =>
         {
-            output.WriteLine(Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(length),
+            parse.InvocationConfiguration.Output.WriteLine(Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(length),
                 parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(seed)));
-            return 0;
-        }));
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -11,11 +11,14 @@ namespace MklRnn.Cli;
 /// <c>mklrnn seq2seq train|decode</c>: the worked sequence-to-sequence example, reversing digit strings with an
 /// attentional encoder-decoder. train writes a checkpoint (model, optimizer state, task settings) atomically;
 /// decode reverses strings given on the command line, or measures held-out accuracy (greedy or beam search).
-/// Exit code 0: done; 1: --min-accuracy not reached; 2: bad input.
+/// Exit code 0: done; 1: --min-accuracy not reached; 2: bad input (docs/cli.md).
 /// </summary>
 internal static class Seq2SeqVerb
 {
-    private const int Ok = 0, BelowTarget = 1, BadInput = 2;
+    /// <summary>Longest digit string a model trains on or decodes (bounds the per-step buffers).</summary>
+    private const int MaxDigits = 1000;
+
+    private const int MaxBeam = 1000;
 
     public static Command Create()
     {
@@ -28,56 +31,56 @@ internal static class Seq2SeqVerb
     private static Command CreateTrain()
     {
         var defaults = new ReversalOptions();
-        var output = new Option<string>("--out") { Description = "checkpoint to write (.safetensors)", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --out (model and optimizer state)" };
-        var steps = WithDefault("--steps", "optimizer steps in total", defaults.Steps);
-        var batch = WithDefault("--batch", "pairs per step", defaults.BatchSize);
-        var minLength = WithDefault("--min-length", "shortest training string", defaults.MinLength);
-        var length = WithDefault("--length", "longest training string and the held-out strings' length", defaults.MaxLength);
-        var evalSize = WithDefault("--eval-size", "held-out strings", defaults.EvalSize);
-        var evalEvery = WithDefault("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery);
-        var lr = WithDefault("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate);
-        var clip = WithDefault("--clip", "global gradient norm limit", defaults.ClipNorm);
-        var seed = WithDefault("--seed", "seed of the weights and of the data", defaults.Seed);
-        var cell = WithDefault("--cell", "lstm, gru, rnn_tanh or rnn_relu", "lstm");
-        var layers = WithDefault("--layers", "layers of encoder and decoder", defaults.Model.NumLayers);
-        var hidden = WithDefault("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize);
-        var embedding = WithDefault("--embedding", "embedding size", defaults.Model.EmbeddingSize);
+        var output = new Option<string>("--checkpoint") { Description = "checkpoint to write (.safetensors)", Required = true }.WithOldName("--out");
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --checkpoint (model and optimizer state)" };
+        var steps = Ranged("--steps", "optimizer steps in total", defaults.Steps, 1, 10_000_000);
+        var batch = Ranged("--batch-size", "pairs per step", defaults.BatchSize, 1, CliLimits.MaxBatch).WithOldName("--batch");
+        var minLength = Ranged("--min-length", "shortest training string", defaults.MinLength, 1, MaxDigits);
+        var length = Ranged("--length", "longest training string and the held-out strings' length", defaults.MaxLength, 1, MaxDigits);
+        var evalSize = Ranged("--eval-size", "held-out strings", defaults.EvalSize, 1, 1_000_000);
+        var evalEvery = Ranged("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery, 0, int.MaxValue);
+        var lr = Ranged("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate, 0f, CliLimits.MaxRate, minExclusive: true);
+        var clip = Ranged("--clip", "global gradient norm limit", defaults.ClipNorm, 0.0, 1e30);
+        var seed = Ranged("--seed", "seed of the weights and of the data", defaults.Seed, 0, int.MaxValue);
+        var cell = CliCell.Option();
+        var layers = Ranged("--layers", "layers of encoder and decoder", defaults.Model.NumLayers, 1, CliLimits.MaxLayers);
+        var hidden = Ranged("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize, 1, CliLimits.MaxWidth);
+        var embedding = Ranged("--embedding", "embedding size", defaults.Model.EmbeddingSize, 1, CliLimits.MaxWidth);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
-        var score = WithDefault("--score", "attention score: dot, general or concat", "general");
+        var score = OneOf("--score", "attention score", "general", "dot", "general", "concat");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
-        var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
+        var minAccuracy = Ranged("--min-accuracy", "exit 1 when the final held-out accuracy is below this", 0.0, 0.0, 1.0);
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
             bidirectional, score, noFeeding, minAccuracy,
         };
-        command.SetAction(parse => Guarded("seq2seq train", parse, () =>
+        command.SetAction(parse =>
         {
             var options = new ReversalOptions
             {
-                Steps = Positive(parse.GetValue(steps), "--steps"),
-                BatchSize = Positive(parse.GetValue(batch), "--batch"),
-                MinLength = Positive(parse.GetValue(minLength), "--min-length"),
-                MaxLength = Positive(parse.GetValue(length), "--length"),
-                EvalSize = Positive(parse.GetValue(evalSize), "--eval-size"),
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                MinLength = parse.GetValue(minLength),
+                MaxLength = parse.GetValue(length),
+                EvalSize = parse.GetValue(evalSize),
                 EvalEvery = parse.GetValue(evalEvery),
                 LearningRate = parse.GetValue(lr),
                 ClipNorm = parse.GetValue(clip),
                 Seed = parse.GetValue(seed),
                 Model = defaults.Model with
                 {
-                    Cell = ParseCell(parse.GetValue(cell)!),
-                    NumLayers = Positive(parse.GetValue(layers), "--layers"),
-                    HiddenSize = Positive(parse.GetValue(hidden), "--hidden"),
-                    EmbeddingSize = Positive(parse.GetValue(embedding), "--embedding"),
+                    Cell = CliCell.Parse(parse.GetValue(cell)!),
+                    NumLayers = parse.GetValue(layers),
+                    HiddenSize = parse.GetValue(hidden),
+                    EmbeddingSize = parse.GetValue(embedding),
                     Bidirectional = parse.GetValue(bidirectional),
                     Score = AttentionScores.Parse(parse.GetValue(score)!),
                     InputFeeding = !parse.GetValue(noFeeding),
                 },
             };
             return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
-        }));
+        });
         return command;
     }
 
@@ -91,7 +94,7 @@ internal static class Seq2SeqVerb
         double accuracy = trainer.Train(log);
         trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
         log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
-        return accuracy >= minAccuracy ? Ok : BelowTarget;
+        return accuracy >= minAccuracy ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static ReversalTrainer Resumed(ReversalOptions options, string path)
@@ -113,28 +116,27 @@ internal static class Seq2SeqVerb
 
     private static Command CreateDecode()
     {
-        var model = new Option<string>("--model") { Description = "checkpoint written by `seq2seq train`", Required = true };
+        var model = new Option<string>("--checkpoint") { Description = "checkpoint written by `seq2seq train`", Required = true }.WithOldName("--model");
         var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
-        var beam = WithDefault("--beam", "beam width (1: greedy)", 1);
-        var nBest = WithDefault("--nbest", "hypotheses printed per input", 1);
-        var alpha = WithDefault("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
-        var maxLength = WithDefault("--max-length", "longest output (0: input length + 2)", 0);
+        var beam = Ranged("--beam", "beam width (1: greedy)", 1, 1, MaxBeam);
+        var nBest = Ranged("--nbest", "hypotheses printed per input (at most --beam)", 1, 1, MaxBeam);
+        var alpha = Ranged("--alpha", "length normalisation: score = log P / length^alpha", 0.0, 0.0, 10.0);
+        var maxLength = Ranged("--max-length", "longest output (0: input length + 2)", 0, 0, MaxDigits + 2);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
             model, inputs, beam, nBest, alpha, maxLength, evaluate,
         };
-        command.SetAction(parse => Guarded("seq2seq decode", parse, () =>
+        command.SetAction(parse =>
             Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output)));
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output));
         return command;
     }
 
     internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output)
     {
-        Positive(beam, "--beam");
-        if (nBest < 1 || nBest > beam) throw new ArgumentException($"--nbest must be in [1, --beam = {beam}], got {nBest}");
-        if (inputs.Length == 0 && !evaluate) throw new ArgumentException("give digit strings to reverse, or --eval");
+        if (nBest > beam) throw UsageError.Because($"--nbest must be in [1, --beam = {beam}], got {nBest}");
+        if (inputs.Length == 0 && !evaluate) throw UsageError.Because("give digit strings to reverse, or --eval");
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         using Seq2SeqModel model = Seq2SeqModel.Load(file);
         if (evaluate)
@@ -175,32 +177,6 @@ internal static class Seq2SeqVerb
                     output.WriteLine($"{inputs[i]}\t{ReversalTask.Format(h.Tokens)}\tlogP {h.LogProbability.ToString("F4", CultureInfo.InvariantCulture)}"
                         + $"\tscore {h.Score.ToString("F4", CultureInfo.InvariantCulture)}{(h.Ended ? "" : "\t(no EOS)")}");
         }
-        return Ok;
+        return ExitCodes.Ok;
     }
-
-    /// <summary>Runs a subcommand; a user error (bad value, unreadable or unwritable file) is one line on stderr and exit 2.</summary>
-    private static int Guarded(string verb, ParseResult parse, Func<int> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"{verb}: {e.Message}");
-            return BadInput;
-        }
-    }
-
-    private static int Positive(int value, string name) =>
-        value >= 1 ? value : throw new ArgumentException($"{name} must be >= 1, got {value}");
-
-    private static CellKind ParseCell(string name) => name switch
-    {
-        "lstm" => CellKind.Lstm,
-        "gru" => CellKind.Gru,
-        "rnn_tanh" => CellKind.RnnTanh,
-        "rnn_relu" => CellKind.RnnRelu,
-        _ => throw new ArgumentException($"--cell: expected lstm, gru, rnn_tanh or rnn_relu, got '{name}'"),
-    };
 }

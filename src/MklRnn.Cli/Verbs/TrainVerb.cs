@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
+using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
 
@@ -16,37 +17,35 @@ internal static class TrainVerb
             DefaultValueFactory = _ => new TrainOptions().CheckpointPath,
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --checkpoint (architecture, text and settings come from it)" };
-        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellKindNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
-        var layers = new Option<int>("--layers") { Description = "Recurrent layers", DefaultValueFactory = _ => 1 };
-        var hidden = new Option<int>("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => 256 };
-        var embedding = new Option<int>("--embedding") { Description = "Embedding size", DefaultValueFactory = _ => 64 };
-        var seqLength = new Option<int>("--seq-length") { Description = "Steps per chunk (truncated BPTT length)", DefaultValueFactory = _ => 64 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Parallel streams per step", DefaultValueFactory = _ => 32 };
-        var lr = new Option<float>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => new TrainingSettings().LearningRate };
+        var cell = CliCell.Option();
+        var layers = Ranged("--layers", "Recurrent layers", 1, 1, CliLimits.MaxLayers);
+        var hidden = Ranged("--hidden", "Hidden size", 256, 1, CliLimits.MaxWidth);
+        var embedding = Ranged("--embedding", "Embedding size", 64, 1, CliLimits.MaxWidth);
+        var seqLength = Ranged("--seq-length", "Steps per chunk (truncated BPTT length)", 64, 1, CliLimits.MaxSteps);
+        var batchSize = Ranged("--batch-size", "Parallel streams per step", 32, 1, CliLimits.MaxBatch);
+        var lr = Ranged("--lr", "Learning rate", new TrainingSettings().LearningRate, 0f, CliLimits.MaxRate, minExclusive: true);
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (momentum 0.9)", DefaultValueFactory = _ => "adam" };
-        var clip = new Option<float>("--clip") { Description = "Clip the global gradient norm to this (0 = off)", DefaultValueFactory = _ => 1f };
-        var dropout = new Option<float>("--dropout") { Description = "Dropout between layers and before the head, in [0, 1)", DefaultValueFactory = _ => 0f };
-        var seed = new Option<int>("--seed") { Description = "Seed of the initialisation and the dropout masks", DefaultValueFactory = _ => 1 };
-        var time = new Option<double?>("--time") { Description = "Stop after this many seconds (this session)" };
-        var epochs = new Option<int?>("--epochs") { Description = "Stop after this many epochs (default 1 when no budget is given)" };
-        var steps = new Option<long?>("--steps") { Description = "Stop after this many steps (over the whole run)" };
-        var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 500 };
-        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+        var clip = Ranged("--clip", "Clip the global gradient norm to this (0 = off)", 1f, 0f, CliLimits.MaxRate);
+        var dropout = Ranged("--dropout", "Dropout between layers and before the head", 0f, 0f, CliLimits.MaxDropout);
+        var seed = Ranged("--seed", "Seed of the initialisation and the dropout masks", 1, 0, int.MaxValue);
+        var time = RangedOptional("--time", "Stop after this many seconds (this session)", 0.0, CliLimits.MaxSeconds, minExclusive: true);
+        var epochs = RangedOptional("--epochs", "Stop after this many epochs (default 1 when no budget is given)", 1, int.MaxValue);
+        var steps = RangedOptional("--steps", "Stop after this many steps (over the whole run)", 1L, 1_000_000_000_000L);
+        var every = Ranged("--checkpoint-every", "Save a checkpoint every N steps (0 = only at the end)", 500, 0, int.MaxValue);
+        var threads = Ranged("--threads", "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", 0, 0, CliLimits.MaxThreads);
 
         var command = new Command("train", "Train a character-level language model on a text; Ctrl-C saves a checkpoint and stops.")
         {
             text, checkpoint, resume, cell, layers, hidden, embedding, seqLength, batchSize, lr, optimizer, clip, dropout, seed,
             time, epochs, steps, every, threads,
         };
-        command.SetAction(parse => CharLmVerbs.Guard("train", parse, output =>
+        command.SetAction(parse =>
         {
-            CellKind cellKind = CellKindNames.Parse(parse.GetValue(cell)!)
-                ?? throw new CharLmException($"--cell must be one of {CellKindNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
             var options = new TrainOptions
             {
                 CheckpointPath = parse.GetValue(checkpoint)!,
                 Resume = parse.GetValue(resume),
-                Cell = cellKind,
+                Cell = CliCell.Parse(parse.GetValue(cell)!),
                 Layers = parse.GetValue(layers),
                 HiddenSize = parse.GetValue(hidden),
                 EmbeddingSize = parse.GetValue(embedding),
@@ -66,10 +65,10 @@ internal static class TrainVerb
                 Threads = parse.GetValue(threads),
             };
             if (options.Resume && parse.GetValue(text) != null)
-                throw new CharLmException("--resume trains on the checkpoint's own text; leave out --text");
-            TrainingDisplay.Run(options, output);
-            return 0;
-        }));
+                throw UsageError.Because("--resume trains on the checkpoint's own text; leave out --text");
+            TrainingDisplay.Run(options, parse.InvocationConfiguration.Output);
+            return ExitCodes.Ok;
+        });
         return command;
     }
 }

@@ -105,6 +105,7 @@ public sealed class SafeTensorsFile
         }
 
         using (doc)
+        try
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
@@ -126,6 +127,10 @@ public sealed class SafeTensorsFile
 
             CheckNoOverlap(source, tensors);
             return (tensors, metadata);
+        }
+        catch (InvalidOperationException e) // a name or value that is no valid Unicode text, e.g. the escape \uD800 alone
+        {
+            throw Fail(source, $"header holds a JSON string that is not valid Unicode: {e.Message}", e);
         }
     }
 

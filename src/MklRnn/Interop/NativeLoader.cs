@@ -11,7 +11,7 @@ namespace MklRnn.Interop;
 /// that trace and the fix. On a non-Intel x86 CPU it first loads the MKL CPU-vendor override
 /// (see native/src/mkl_intel_cpu.c) unless MKLRNN_MKL_INTEL_CPU=0.
 /// </summary>
-public static unsafe partial class NativeLoader
+internal static unsafe partial class NativeLoader
 {
     private static readonly object s_gate = new();
     private static readonly StringBuilder s_trace = new();

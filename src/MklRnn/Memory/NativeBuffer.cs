@@ -7,7 +7,7 @@ namespace MklRnn.Memory;
 /// the unit every work buffer, weight and gradient of MklRnn lives in.
 /// Disposal is idempotent; using a disposed buffer throws <see cref="ObjectDisposedException"/>.
 /// </summary>
-public sealed unsafe class NativeBuffer : IDisposable
+internal sealed unsafe class NativeBuffer : IDisposable
 {
     /// <summary>Alignment of every buffer in bytes: one cache line, and whole AVX-512 vectors.</summary>
     public const int Alignment = 64;

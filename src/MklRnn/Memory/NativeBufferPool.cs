@@ -5,7 +5,7 @@ namespace MklRnn.Memory;
 /// workspace here when a call needs more than they hold and give the old one back, so steady-state
 /// calls of the same shape allocate nothing, and shapes that come and go reuse memory.
 /// </summary>
-public static class NativeBufferPool
+internal static class NativeBufferPool
 {
     private const int MaxPerClass = 8;
     private static readonly Stack<NativeBuffer>[] s_free = CreateClasses();

@@ -93,7 +93,7 @@ public abstract unsafe class Optimizer : IDisposable
     protected abstract void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float learningRate);
 
     /// <summary>Adds a state slot: one zeroed buffer per parameter, saved as optimizer.&lt;kind&gt;.&lt;slot&gt;.&lt;name&gt;.</summary>
-    protected NativeBuffer[] AddStateSlot(string slot)
+    private protected NativeBuffer[] AddStateSlot(string slot)
     {
         var buffers = _parameters.Select(p => new NativeBuffer(p.Length)).ToArray();
         _slots.Add((slot, buffers));

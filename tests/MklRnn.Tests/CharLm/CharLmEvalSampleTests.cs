@@ -91,7 +91,7 @@ public class CharLmEvalSampleTests
     }
 
     [Fact]
-    public void UserErrorsAreOneLineWithoutAStackTrace()
+    public void UserErrorsAreOneLineWithoutAStackTraceAndExit2()
     {
         using var folder = new TempFolder();
         var (text, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 2);
@@ -116,7 +116,7 @@ public class CharLmEvalSampleTests
         foreach (var (args, expected) in cases)
         {
             var (code, _, error) = CliRunner.Run(args);
-            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}, stderr {error}");
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}, stderr {error}");
             Assert.Contains(expected, error);
             Assert.Single(error.TrimEnd('\n').Split('\n'));
             Assert.DoesNotContain("   at ", error);

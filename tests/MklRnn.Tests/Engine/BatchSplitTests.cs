@@ -78,7 +78,7 @@ public class BatchSplitTests
         const int N = 12;
         using var stack = new RecurrentStack(config, seed: 1) { UseSideThread = true };
         var rng = new Random(3);
-        float[] x = GradientCheckTests.Rand(rng, T * N * Input), y = new float[T * N * 16], gx = new float[x.Length];
+        float[] x = TestValues.Rand(rng, T * N * Input), y = new float[T * N * 16], gx = new float[x.Length];
         int[] lengths = Enumerable.Range(0, N).Select(b => 1 + b % T).ToArray();
         void Calls()
         {
@@ -125,7 +125,7 @@ public class BatchSplitTests
         const int N = 6;
         using var stack = new RecurrentStack(config, seed: 1) { UseSideThread = true };
         var rng = new Random(5);
-        float[] x = GradientCheckTests.Rand(rng, T * N * Input), y = new float[T * N * 32], gx = new float[x.Length];
+        float[] x = TestValues.Rand(rng, T * N * Input), y = new float[T * N * 32], gx = new float[x.Length];
         int[] lengths = Enumerable.Range(0, N).Select(b => 1 + b % T).ToArray();
         void Calls()
         {
@@ -163,12 +163,12 @@ public class BatchSplitTests
             var rng = new Random(n);
             int S = config.NumLayers * config.Directions;
             bool lstm = config.Cell == CellKind.Lstm;
-            _x = GradientCheckTests.Rand(rng, T * n * Input);
-            _h0 = GradientCheckTests.Rand(rng, S * n * config.OutputHiddenSize);
-            _c0 = lstm ? GradientCheckTests.Rand(rng, S * n * config.HiddenSize) : [];
-            _dy = GradientCheckTests.Rand(rng, T * n * config.OutputSize);
-            _dhN = GradientCheckTests.Rand(rng, _h0.Length);
-            _dcN = GradientCheckTests.Rand(rng, _c0.Length);
+            _x = TestValues.Rand(rng, T * n * Input);
+            _h0 = TestValues.Rand(rng, S * n * config.OutputHiddenSize);
+            _c0 = lstm ? TestValues.Rand(rng, S * n * config.HiddenSize) : [];
+            _dy = TestValues.Rand(rng, T * n * config.OutputSize);
+            _dhN = TestValues.Rand(rng, _h0.Length);
+            _dcN = TestValues.Rand(rng, _c0.Length);
             // Lengths in every order, including full-length and length-1 sequences.
             _lengths = withLengths ? Enumerable.Range(0, n).Select(b => 1 + (b * 5 + 2) % T).ToArray() : [];
             _a = Buffers(config, S, lstm);

@@ -44,23 +44,23 @@ public class ColumnSplitTests
         using var general = new RecurrentStack(config, seed: 2) { UseSideThread = false };
         const int T = 7;
         var rng = new Random(5);
-        float[] x = GradientCheckTests.Rand(rng, T * batch * 6);
-        float[] h0 = GradientCheckTests.Rand(rng, 2 * batch * hidden);
-        float[] c0 = cell == CellKind.Lstm ? GradientCheckTests.Rand(rng, h0.Length) : [];
+        float[] x = TestValues.Rand(rng, T * batch * 6);
+        float[] h0 = TestValues.Rand(rng, 2 * batch * hidden);
+        float[] c0 = cell == CellKind.Lstm ? TestValues.Rand(rng, h0.Length) : [];
         var (y1, h1) = (new float[T * batch * hidden], new float[h0.Length]);
         var (y2, h2) = (new float[y1.Length], new float[h0.Length]);
         for (int repeat = 0; repeat < 2; repeat++) // the second run reuses packed panels and buffers
         {
             split.Forward(x, T, batch, y1, h0, c0, h1);
             general.Forward(x, T, batch, y2, h0, c0, h2);
-            Assert.Equal(y2, y1, new TruncatedBpttTests.ToleranceComparer(2e-5f));
-            Assert.Equal(h2, h1, new TruncatedBpttTests.ToleranceComparer(2e-5f));
+            Assert.Equal(y2, y1, new ToleranceComparer(2e-5f));
+            Assert.Equal(h2, h1, new ToleranceComparer(2e-5f));
         }
         // Weights changed: the panels are rebuilt.
         split.Parameters[1].Data[3] += 0.5f;
         general.Parameters[1].Data[3] += 0.5f;
         split.Forward(x, T, batch, y1, h0, c0, h1);
         general.Forward(x, T, batch, y2, h0, c0, h2);
-        Assert.Equal(y2, y1, new TruncatedBpttTests.ToleranceComparer(2e-5f));
+        Assert.Equal(y2, y1, new ToleranceComparer(2e-5f));
     }
 }

@@ -44,12 +44,12 @@ public class GradientCheckTests
         var rng = new Random(11);
         int S = config.NumLayers * config.Directions;
         bool lstm = config.Cell == CellKind.Lstm;
-        float[] x = Rand(rng, T * N * config.InputSize);
-        float[] h0 = Rand(rng, S * N * config.OutputHiddenSize);
-        float[] c0 = lstm ? Rand(rng, S * N * config.HiddenSize) : [];
-        float[] a = Rand(rng, T * N * config.OutputSize);
-        float[] b = Rand(rng, h0.Length);
-        float[] c = Rand(rng, c0.Length);
+        float[] x = TestValues.Rand(rng, T * N * config.InputSize);
+        float[] h0 = TestValues.Rand(rng, S * N * config.OutputHiddenSize);
+        float[] c0 = lstm ? TestValues.Rand(rng, S * N * config.HiddenSize) : [];
+        float[] a = TestValues.Rand(rng, T * N * config.OutputSize);
+        float[] b = TestValues.Rand(rng, h0.Length);
+        float[] c = TestValues.Rand(rng, c0.Length);
 
         double Loss()
         {
@@ -71,10 +71,10 @@ public class GradientCheckTests
         stack.Backward(a, gx, b, c, gh0, gc0);
 
         // A random direction over inputs, states and every parameter.
-        var dx = Rand(rng, x.Length);
-        var dh0 = Rand(rng, h0.Length);
-        var dc0 = Rand(rng, c0.Length);
-        var dp = stack.Parameters.Select(p => Rand(rng, p.Length)).ToArray();
+        var dx = TestValues.Rand(rng, x.Length);
+        var dh0 = TestValues.Rand(rng, h0.Length);
+        var dc0 = TestValues.Rand(rng, c0.Length);
+        var dp = stack.Parameters.Select(p => TestValues.Rand(rng, p.Length)).ToArray();
         double analytic = Dot(gx, dx) + Dot(gh0, dh0) + Dot(gc0, dc0);
         for (int i = 0; i < dp.Length; i++) analytic += Dot(stack.Parameters[i].Grad.ToArray(), dp[i]);
 
@@ -130,9 +130,9 @@ public class GradientCheckTests
         const int T = 5, N = 3;
         int[] lengths = [2, 5, 3];
         var rng = new Random(2);
-        float[] x = Rand(rng, T * N * 3);
+        float[] x = TestValues.Rand(rng, T * N * 3);
         stack.Forward(x, T, N, new float[T * N * 8], lengths: lengths, training: true);
-        float[] gy = Rand(rng, T * N * 8);
+        float[] gy = TestValues.Rand(rng, T * N * 8);
         var gx1 = new float[x.Length];
         stack.Backward(gy, gx1);
         // Change the output gradient at padded steps only: nothing may move.
@@ -148,13 +148,6 @@ public class GradientCheckTests
             for (int n = 0; n < N; n++)
                 if (t >= lengths[n])
                     for (int f = 0; f < 3; f++) Assert.Equal(0f, gx1[(t * N + n) * 3 + f]);
-    }
-
-    internal static float[] Rand(Random rng, int count)
-    {
-        var v = new float[count];
-        for (int i = 0; i < count; i++) v[i] = rng.NextSingle() * 2 - 1;
-        return v;
     }
 
     internal static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -33,8 +33,8 @@ public class KernelThreadsTests
         var config = new RnnConfig(cell, I, H);
         using var stack = new RecurrentStack(config, seed: 3);
         var rng = new Random(9);
-        float[] x = GradientCheckTests.Rand(rng, T * N * I);
-        float[] dy = GradientCheckTests.Rand(rng, T * N * H);
+        float[] x = TestValues.Rand(rng, T * N * I);
+        float[] dy = TestValues.Rand(rng, T * N * H);
         var (ySplit, dxSplit) = (new float[T * N * H], new float[x.Length]);
         var (yOne, dxOne) = (new float[T * N * H], new float[x.Length]);
         NativeLoader.EnsureLoaded();
@@ -60,10 +60,10 @@ public class KernelThreadsTests
         }
         float[] gradOne = stack.Parameters[1].Grad.ToArray();
         // Not bitwise: MKL's GEMMs may sum in another order with another thread count.
-        var close = new TruncatedBpttTests.ToleranceComparer(2e-5f);
+        var close = new ToleranceComparer(2e-5f);
         Assert.Equal(yOne, ySplit, close);
         Assert.Equal(dxOne, dxSplit, close);
-        Assert.Equal(gradOne, gradSplit, new TruncatedBpttTests.ToleranceComparer(1e-4f));
+        Assert.Equal(gradOne, gradSplit, new ToleranceComparer(1e-4f));
         Assert.Contains(ySplit, v => v != 0f);
     }
 
@@ -73,8 +73,8 @@ public class KernelThreadsTests
         const int N = 64, I = 8, H = 128; // 64 * 4 * 128 elements: the LSTM kernels split
         using var stack = new RecurrentStack(new RnnConfig(CellKind.Lstm, I, H), seed: 4);
         var rng = new Random(2);
-        float[] x = GradientCheckTests.Rand(rng, N * I);
-        var (y, dy, dx) = (new float[N * H], GradientCheckTests.Rand(rng, N * H), new float[N * I]);
+        float[] x = TestValues.Rand(rng, N * I);
+        var (y, dy, dx) = (new float[N * H], TestValues.Rand(rng, N * H), new float[N * I]);
         NativeLoader.EnsureLoaded();
         int before = NativeShim.GetKernelThreads();
         stack.BeginSteps(N, maxSteps: 2, training: true);

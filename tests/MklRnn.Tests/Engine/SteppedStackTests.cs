@@ -17,10 +17,10 @@ public class SteppedStackTests
         const int T = 5, N = 3;
         var rng = new Random(3);
         int P = config.OutputHiddenSize, L = 2;
-        float[] x = GradientCheckTests.Rand(rng, T * N * 4);
-        float[] h0 = GradientCheckTests.Rand(rng, L * N * P);
-        float[] c0 = cell == CellKind.Lstm ? GradientCheckTests.Rand(rng, L * N * 6) : [];
-        float[] gy = GradientCheckTests.Rand(rng, T * N * P);
+        float[] x = TestValues.Rand(rng, T * N * 4);
+        float[] h0 = TestValues.Rand(rng, L * N * P);
+        float[] c0 = cell == CellKind.Lstm ? TestValues.Rand(rng, L * N * 6) : [];
+        float[] gy = TestValues.Rand(rng, T * N * P);
 
         var y = new float[T * N * P];
         var hN = new float[L * N * P];

@@ -11,26 +11,26 @@ public sealed class Seq2SeqVerbTests : IDisposable
     public void TrainsSavesAndDecodes()
     {
         string model = _folder["reverse.safetensors"];
-        var train = Run("train", "--out", model, "--steps", "300", "--length", "6", "--batch", "32", "--hidden", "32", "--embedding", "16",
+        var train = Run("train", "--checkpoint", model, "--steps", "300", "--length", "6", "--batch-size", "32", "--hidden", "32", "--embedding", "16",
             "--eval-size", "100", "--eval-every", "100", "--lr", "0.01", "--min-accuracy", "0.9");
         Assert.True(train.ExitCode == 0, train.Output + train.Error);
         Assert.Contains("step    300", train.Output);
         Assert.Contains("held-out sequence accuracy", train.Output);
         Assert.True(File.Exists(model));
-        Assert.Empty(Directory.GetFiles(_folder.Path).Where(f => f != model)); // atomic write leaves no temp file
+        Assert.DoesNotContain(Directory.GetFiles(_folder.Path), f => f != model); // atomic write leaves no temp file
 
-        var decode = Run("decode", "--model", model, "--beam", "3", "--nbest", "2", "123456", "9");
+        var decode = Run("decode", "--checkpoint", model, "--beam", "3", "--nbest", "2", "123456", "9");
         Assert.Equal(0, decode.ExitCode);
         string[] lines = decode.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("123456\t654321\t", lines[0]);
         Assert.StartsWith("9\t9\t", lines[2]);
 
-        var eval = Run("decode", "--model", model, "--eval", "--beam", "4");
+        var eval = Run("decode", "--checkpoint", model, "--eval", "--beam", "4");
         Assert.Equal(0, eval.ExitCode);
         Assert.Contains("greedy        sequence accuracy", eval.Output);
 
-        var resumed = Run("train", "--out", model, "--resume", "--steps", "310", "--length", "6", "--batch", "32", "--eval-size", "100", "--eval-every", "0");
+        var resumed = Run("train", "--checkpoint", model, "--resume", "--steps", "310", "--length", "6", "--batch-size", "32", "--eval-size", "100", "--eval-every", "0");
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
         Assert.Contains("hidden 32", resumed.Output); // the architecture comes from the checkpoint
     }
@@ -38,16 +38,16 @@ public sealed class Seq2SeqVerbTests : IDisposable
     [Fact]
     public void UserErrorsPrintOneLineAndExitNonZero()
     {
-        var missing = Run("decode", "--model", _folder["none.safetensors"], "12");
+        var missing = Run("decode", "--checkpoint", _folder["none.safetensors"], "12");
         Assert.Equal(2, missing.ExitCode);
         Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("seq2seq decode:", missing.Error);
+        Assert.StartsWith("mklrnn seq2seq decode: error:", missing.Error);
 
-        var cell = Run("train", "--out", _folder["x.safetensors"], "--cell", "transformer");
+        var cell = Run("train", "--checkpoint", _folder["x.safetensors"], "--cell", "transformer");
         Assert.Equal(2, cell.ExitCode);
         Assert.Contains("--cell", cell.Error);
 
-        var below = Run("train", "--out", _folder["y.safetensors"], "--steps", "2", "--length", "4", "--eval-size", "20", "--min-accuracy", "0.99");
+        var below = Run("train", "--checkpoint", _folder["y.safetensors"], "--steps", "2", "--length", "4", "--eval-size", "20", "--min-accuracy", "0.99");
         Assert.Equal(1, below.ExitCode);
     }
 

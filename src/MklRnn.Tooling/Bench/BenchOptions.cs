@@ -1,0 +1,74 @@
+namespace MklRnn.Tooling.Bench;
+
+/// <summary>
+/// One benchmark request in the anchors harness's engine protocol (/work/shared/anchors/README.md):
+/// cell, mode and shape, thread count, and the timing rule (warm-up, at least Iters timed iterations
+/// and at least MinTime seconds).
+/// </summary>
+public sealed record BenchOptions
+{
+    public string Cell { get; init; } = "lstm";
+    public string Mode { get; init; } = "infer";
+    public int T { get; init; } = 50;
+    public int N { get; init; } = 64;
+    public int I { get; init; } = 512;
+    public int H { get; init; } = 512;
+    public int Layers { get; init; } = 1;
+    public int Dirs { get; init; } = 1;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int Iters { get; init; } = 10;
+    public int Warmup { get; init; } = 3;
+    public double MinTime { get; init; } = 1.0;
+    public string Shape { get; init; } = "";
+    public bool Json { get; init; }
+
+    /// <summary>"full" (every sequence T steps) or "uniform" (lengths uniform in [T/4, T], seeded).</summary>
+    public string Lengths { get; init; } = "full";
+
+    /// <summary>Skip the GEMM-only measurement (halves the run time).</summary>
+    public bool NoGemmOnly { get; init; }
+
+    public bool Training => Mode == "train";
+
+    /// <summary>The protocol's cells beside the CLI's own names (CellKindNames): gru_rbl = the original GRU (reset before the product).</summary>
+    public const string ProtocolOnlyCells = "gru_rbl";
+
+    /// <summary>
+    /// What MklRnn runs for the cell asked for: any CLI spelling (lstm, gru, rnn, rnn-relu, rnn_tanh, ...; gru =
+    /// PyTorch's, linear before reset) or gru_rbl; null when it runs no such cell (the protocol's exit 4).
+    /// </summary>
+    public (CellKind Kind, bool LinearBeforeReset)? CellChoice =>
+        Cell.Equals(ProtocolOnlyCells, StringComparison.OrdinalIgnoreCase) ? (CellKind.Gru, false)
+        : CellKindNames.Parse(Cell) is CellKind kind ? (kind, true) : null;
+
+    /// <summary>The protocol's name of the cell (lstm, gru, gru_rbl, rnn_tanh, rnn_relu), echoed in the RESULT line.</summary>
+    public string ProtocolCell => CellChoice switch
+    {
+        (CellKind.Gru, false) => "gru_rbl",
+        (CellKind kind, _) => kind.ModeName().ToLowerInvariant(),
+        null => Cell,
+    };
+
+    /// <summary>The first invalid value, as a one-line message naming the option; null when all are valid.</summary>
+    public string? FindError()
+    {
+        if (Mode is not ("infer" or "train")) return $"--mode must be infer or train, got '{Mode}'";
+        if (Dirs is not (1 or 2)) return $"--dirs must be 1 or 2, got {Dirs}";
+        if (Lengths is not ("full" or "uniform")) return $"--lengths must be full or uniform, got '{Lengths}'";
+        foreach (var (name, value) in new[] { ("--T", T), ("--N", N), ("--I", I), ("--H", H), ("--layers", Layers), ("--threads", Threads) })
+            if (value < 1) return $"{name} must be >= 1, got {value}";
+        if (Iters < 1) return $"--iters must be >= 1, got {Iters}";
+        if (Warmup < 0) return $"--warmup must be >= 0, got {Warmup}";
+        if (!(MinTime >= 0) || double.IsInfinity(MinTime)) return $"--min-time must be a number of seconds >= 0, got {MinTime}";
+        return null;
+    }
+
+    /// <summary>Whether MklRnn runs this cell (the protocol's exit 4 otherwise).</summary>
+    public bool CellSupported => CellChoice != null;
+
+    public RnnConfig ToConfig()
+    {
+        var (kind, linearBeforeReset) = CellChoice ?? throw new InvalidOperationException($"cell '{Cell}' is not supported");
+        return new RnnConfig(kind, I, H, Layers, Dirs == 2) { LinearBeforeReset = linearBeforeReset };
+    }
+}

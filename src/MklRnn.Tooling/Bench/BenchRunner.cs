@@ -1,0 +1,68 @@
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Tooling.Bench;
+
+/// <summary>
+/// Runs one benchmark request: validates it, sets MKL's threads, times the engine (and the same GEMMs alone),
+/// and prints the human line and the RESULT line. Exit codes follow the harness protocol.
+/// </summary>
+public static class BenchRunner
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int Usage = 2;
+    public const int SanityFailure = 3;
+    public const int Unsupported = 4;
+
+    /// <summary>Runs the request; a failure is a <see cref="CommandFailure"/> with the protocol's exit code.</summary>
+    public static int Run(BenchOptions options, TextWriter output)
+    {
+        if (options.FindError() is string problem)
+            throw new CommandFailure(Usage, problem);
+        if (!options.CellSupported)
+            throw new CommandFailure(Unsupported,
+                $"cell '{options.Cell}' is not supported (supported: {CellKindNames.CommandLineChoices}, {BenchOptions.ProtocolOnlyCells})");
+        try
+        {
+            return Measure(options, output);
+        }
+        catch (Exception e) when (e is MklRnnNativeException or OutOfMemoryException)
+        {
+            throw new CommandFailure(Failed, e.Message);
+        }
+    }
+
+    private static int Measure(BenchOptions options, TextWriter output)
+    {
+        MklRuntime.SetThreads(options.Threads);
+        int[] lengths = options.Lengths == "uniform" ? BenchInputs.UniformLengths(options.T, options.N, BenchInputs.Seed) : [];
+        var plan = new SequencePlan();
+        plan.Build(options.T, options.N, lengths);
+        long rows = lengths.Length > 0 ? lengths.Sum(l => (long)l) : (long)options.T * options.N;
+
+        Timing engine;
+        using (var stack = new StackWorkload(options, lengths))
+        {
+            engine = IterationTimer.Measure(stack.Run, stack.Prepare, options.Iters, options.Warmup, options.MinTime);
+            if (stack.SanityProblem() is string insane)
+                throw new CommandFailure(SanityFailure, $"SANITY FAILURE: {insane}");
+        }
+
+        Timing? gemmOnly = null;
+        if (!options.NoGemmOnly)
+        {
+            using var gemms = new GemmOnlyWorkload(options, lengths);
+            gemmOnly = IterationTimer.Measure(gemms.Run, null, options.Iters, options.Warmup, options.MinTime);
+        }
+
+        double flops = FlopCount.Standard(options.ToConfig(), rows, options.Training);
+        var result = new BenchResult(options, options.Threads, rows, flops, engine, gemmOnly, MklRuntime.Version)
+        {
+            StepPath = GemmOnlyWorkload.StepPathOf(options, plan),
+        };
+        output.WriteLine(result.ToHumanLine());
+        if (options.Json) output.WriteLine(result.ToResultLine());
+        return Ok;
+    }
+}
