@@ -7,7 +7,7 @@ namespace MklRnn.Perf;
 /// <summary>
 /// Writes machine.json next to the results: the facts perf-compare shows and checks (CPU, cores, .NET, MKL version,
 /// threading layer, MKL threads), plus the suite's mode, BenchmarkDotNet's version and the source commit.
-/// A flat object of strings, as MklRnn.Cli's MachineJsonReader reads it.
+/// A flat object of strings, as MklRnn.Tooling's MachineJsonReader (perf-compare) reads it.
 /// </summary>
 public static class MachineJson
 {

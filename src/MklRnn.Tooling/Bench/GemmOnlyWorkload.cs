@@ -1,5 +1,4 @@
 using MklRnn.Core;
-using MklRnn.Interop;
 using MklRnn.Layers;
 using MklRnn.Memory;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;

@@ -157,7 +157,7 @@ internal static unsafe partial class NativeLoader
             "or point " + LibraryNames.ShimPathVariable + " at it.");
     }
 
-    /// <summary>Env override, then next to MklRnn.dll, then the app folder, then build/native of a source tree above.</summary>
+    /// <summary>Env override, then next to MklRnn.Engine.dll, then the app folder, then build/native of a source tree above.</summary>
     private static IEnumerable<string> ShimCandidates(string name, string? variable)
     {
         string file = "lib" + name + ".so";

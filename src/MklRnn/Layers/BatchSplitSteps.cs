@@ -1,6 +1,5 @@
 using MklRnn.Cells;
 using MklRnn.Core;
-using MklRnn.Interop;
 
 namespace MklRnn.Layers;
 

@@ -1,5 +1,4 @@
 using MklRnn.Core;
-using MklRnn.Memory;
 
 namespace MklRnn.Layers;
 

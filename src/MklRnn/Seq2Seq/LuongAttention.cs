@@ -1,7 +1,6 @@
 using MklRnn.Core;
 using MklRnn.Interop;
 using MklRnn.Memory;
-using MklRnn.Training;
 
 namespace MklRnn.Seq2Seq;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
 using MklRnn.Cli;
 using MklRnn.IO;
 

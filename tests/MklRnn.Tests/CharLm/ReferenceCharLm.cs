@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MklRnn.CharLm;
 using MklRnn.IO;
 
 namespace MklRnn.Tests.CharLm;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MklRnn.Cli;
 
 namespace MklRnn.Tests.Cli;
 

@@ -171,11 +171,11 @@ public class BatchSplitTests
             _dcN = TestValues.Rand(rng, _c0.Length);
             // Lengths in every order, including full-length and length-1 sequences.
             _lengths = withLengths ? Enumerable.Range(0, n).Select(b => 1 + (b * 5 + 2) % T).ToArray() : [];
-            _a = Buffers(config, S, lstm);
-            _b = Buffers(config, S, lstm);
+            _a = Buffers(config, lstm);
+            _b = Buffers(config, lstm);
         }
 
-        private (float[], float[], float[], float[], float[], float[]) Buffers(RnnConfig config, int S, bool lstm) =>
+        private (float[], float[], float[], float[], float[], float[]) Buffers(RnnConfig config, bool lstm) =>
             (new float[T * _n * config.OutputSize], new float[_h0.Length], new float[_c0.Length],
              new float[_x.Length], new float[_h0.Length], lstm ? new float[_c0.Length] : []);
 

@@ -18,6 +18,19 @@ public sealed class SafeTensorsCorruptTests
 
     private static int HeaderLength(byte[] file) => (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
 
+    /// <summary>Issue 11 item 6: the 21-byte file whose header is {"\uD800":{}} (a lone surrogate escape), and the same in metadata.</summary>
+    [Theory]
+    [InlineData("{\"\\uD800\":{}}")]
+    [InlineData("{\"__metadata__\":{\"k\":\"\\uDC00\"}}")]
+    public void LoneSurrogateEscape_IsInvalidData(string header)
+    {
+        byte[] json = Encoding.UTF8.GetBytes(header);
+        var bytes = new byte[8 + json.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        AssertInvalid(bytes, "not valid Unicode");
+    }
+
     [Fact]
     public void SmallFile_IsValid() =>
         Assert.Equal(2, SafeTensorsFile.Parse(SafeTensorsTestFiles.Small(), Source).Tensors.Count);
