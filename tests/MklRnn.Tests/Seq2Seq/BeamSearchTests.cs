@@ -114,7 +114,7 @@ public class BeamSearchTests
     [Fact]
     public void BeatsGreedyOnAPartlyTrainedModel()
     {
-        var options = SmallReversal(steps: 150);
+        var options = TinyTask.SmallReversal(steps: 150);
         using var trainer = new ReversalTrainer(options);
         trainer.Train(log: null);
         IReadOnlyList<int[]> sources = trainer.Task.HeldOut;
@@ -143,16 +143,4 @@ public class BeamSearchTests
         Assert.Contains("beam width 3", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => BeamSearch.Decode(model.StartDecoding(batch, 2), 2, 5, nBest: 3));
     }
-
-    internal static ReversalOptions SmallReversal(int steps) => new ReversalOptions
-    {
-        Steps = steps,
-        BatchSize = 32,
-        MinLength = 1,
-        MaxLength = 8,
-        EvalSize = 300,
-        EvalEvery = 0,
-        LearningRate = 0.01f,
-        Seed = 1,
-    } with { Model = new ReversalOptions().Model with { HiddenSize = 32, EmbeddingSize = 16 } };
 }

@@ -15,7 +15,7 @@ public class ReversalLearningTests
     [Fact]
     public void LearnsToReverseHeldOutStrings()
     {
-        ReversalOptions options = BeamSearchTests.SmallReversal(steps: 400);
+        ReversalOptions options = TinyTask.SmallReversal(steps: 400);
         using var trainer = new ReversalTrainer(options);
         double untrained = trainer.HeldOutAccuracy(beamWidth: 1);
         double accuracy = trainer.Train(log: null);
@@ -34,7 +34,7 @@ public class ReversalLearningTests
     [Fact]
     public void CheckpointRoundTripsModelAndOptimizer()
     {
-        ReversalOptions options = BeamSearchTests.SmallReversal(steps: 35);
+        ReversalOptions options = TinyTask.SmallReversal(steps: 35);
         using var folder = new TempFolder();
         string path = folder["model.safetensors"];
         using var trainer = new ReversalTrainer(options);

@@ -1,3 +1,4 @@
+using MklRnn.Cli.Seq2Seq;
 using MklRnn.Seq2Seq;
 
 namespace MklRnn.Tests.Seq2Seq;
@@ -32,4 +33,17 @@ internal static class TinyTask
         }
         return (sources, targets);
     }
+
+    /// <summary>The digit-reversal example at a small size (8 digits, hidden 32): learns in a few hundred steps.</summary>
+    public static ReversalOptions SmallReversal(int steps) => new ReversalOptions
+    {
+        Steps = steps,
+        BatchSize = 32,
+        MinLength = 1,
+        MaxLength = 8,
+        EvalSize = 300,
+        EvalEvery = 0,
+        LearningRate = 0.01f,
+        Seed = 1,
+    } with { Model = new ReversalOptions().Model with { HiddenSize = 32, EmbeddingSize = 16 } };
 }
