@@ -76,6 +76,13 @@ internal static unsafe partial class Mkl
         MKL_Set_Dynamic(enabled ? 1 : 0);
     }
 
+    /// <summary>Whether MKL may use fewer threads than asked (MklRuntime.SetThreads turns it off).</summary>
+    public static bool GetDynamic()
+    {
+        NativeLoader.EnsureMklLoaded();
+        return MKL_Get_Dynamic() != 0;
+    }
+
     public static string GetVersionString()
     {
         NativeLoader.EnsureMklLoaded();
@@ -115,6 +122,9 @@ internal static unsafe partial class Mkl
 
     [LibraryImport(LibraryNames.Mkl, EntryPoint = "MKL_Set_Dynamic")]
     private static partial void MKL_Set_Dynamic(int enabled);
+
+    [LibraryImport(LibraryNames.Mkl, EntryPoint = "MKL_Get_Dynamic")]
+    private static partial int MKL_Get_Dynamic();
 
     [LibraryImport(LibraryNames.Mkl, EntryPoint = "MKL_Get_Version_String")]
     private static partial void MKL_Get_Version_String(byte* buffer, int length);
