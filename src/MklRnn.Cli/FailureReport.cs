@@ -1,4 +1,5 @@
 using MklRnn.CharLm;
+using MklRnn.Distributed;
 using MklRnn.Tooling;
 using MklRnn.Tooling.PerfCompare;
 
@@ -12,7 +13,7 @@ internal static class FailureReport
 {
     /// <summary>What the user got wrong (an argument, an input file, an output location): exit 2.</summary>
     private static bool IsInputError(Exception e) => e is ArgumentException or FormatException or InvalidDataException
-        or IOException or UnauthorizedAccessException or CharLmException or PerfDataException;
+        or IOException or UnauthorizedAccessException or CharLmException or PerfDataException or DistributedException;
 
     public static int ExitCodeOf(Exception e) => e switch
     {
@@ -21,13 +22,14 @@ internal static class FailureReport
         _ => ExitCodes.Failed,
     };
 
+    /// <summary>What the error line says: the message of an expected failure, the type too of an unexpected one.</summary>
+    public static string MessageOf(Exception e) => e is CommandFailure || IsInputError(e) ? e.Message : $"{e.GetType().Name}: {e.Message}";
+
     /// <summary>Writes the error line (and, verbose, the whole exception) and returns the exit code.</summary>
     public static int Write(string verb, Exception e, bool verbose, TextWriter error)
     {
-        string message = e is CommandFailure || IsInputError(e)
-            ? e.Message
-            : $"{e.GetType().Name}: {e.Message}{(verbose ? "" : " (rerun with --verbose for the stack trace)")}";
-        Line(verb, message, error);
+        bool expected = e is CommandFailure || IsInputError(e);
+        Line(verb, MessageOf(e) + (expected || verbose ? "" : " (rerun with --verbose for the stack trace)"), error);
         if (verbose) error.WriteLine(e);
         return ExitCodeOf(e);
     }

@@ -31,12 +31,13 @@ internal static class TrainVerb
         var epochs = RangedOptional("--epochs", "Stop after this many epochs (default 1 when no budget is given)", 1, int.MaxValue);
         var steps = RangedOptional("--steps", "Stop after this many steps (over the whole run)", 1L, 1_000_000_000_000L);
         var every = Ranged("--checkpoint-every", "Save a checkpoint every N steps (0 = only at the end)", 500, 0, int.MaxValue);
-        var threads = Ranged("--threads", "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", 0, 0, CliLimits.MaxThreads);
+        var threads = Ranged("--threads", "MKL threads (0 = MKL's default, or cores / ranks with --distributed; 1 also keeps the engine on one core)", 0, 0, CliLimits.MaxThreads);
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
 
         var command = new Command("train", "Train a character-level language model on a text; Ctrl-C saves a checkpoint and stops.")
         {
             text, checkpoint, resume, cell, layers, hidden, embedding, seqLength, batchSize, lr, optimizer, clip, dropout, seed,
-            time, epochs, steps, every, threads,
+            time, epochs, steps, every, threads, distributed,
         };
         command.SetAction(parse =>
         {
@@ -65,8 +66,17 @@ internal static class TrainVerb
             };
             if (options.Resume && parse.GetValue(text) != null)
                 throw UsageError.Because("--resume trains on the checkpoint's own text; leave out --text");
-            TrainingDisplay.Run(options, parse.InvocationConfiguration.Output);
-            return ExitCodes.Ok;
+            TextWriter output = parse.InvocationConfiguration.Output;
+            if (!parse.GetValue(distributed))
+            {
+                TrainingDisplay.Run(options, output);
+                return ExitCodes.Ok;
+            }
+            return DistributedRun.Run("train", parse.InvocationConfiguration.Error, group =>
+            {
+                TrainingDisplay.Run(options with { Group = group }, group.IsRoot ? output : TextWriter.Null);
+                return ExitCodes.Ok;
+            });
         });
         return command;
     }
