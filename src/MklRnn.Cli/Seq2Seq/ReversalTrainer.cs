@@ -72,9 +72,14 @@ internal sealed class ReversalTrainer : IDisposable
             _task.Batch(_optimizer.StepCount, sources, targets);
             batch.Fill(Model.Config, sources, targets);
             _optimizer.ZeroGrad();
-            lossSum += Model.ForwardBackward(batch).Loss;
+            double loss = Model.ForwardBackward(batch).Loss;
+            double norm = GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
+            // A batch depends only on the step, so a skipped non-finite step would repeat: stop at the first one.
+            if (!double.IsFinite(loss) || !double.IsFinite(norm))
+                throw new TrainingDivergedException($"training diverged at step {_optimizer.StepCount + 1}: loss {loss}, gradient norm {norm}; "
+                    + "nothing was saved; lower --lr or --clip");
+            lossSum += loss;
             lossCount++;
-            GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
             _optimizer.Step();
             long step = _optimizer.StepCount;
             if (log != null && Options.EvalEvery > 0 && (step % Options.EvalEvery == 0 || step == Options.Steps))
