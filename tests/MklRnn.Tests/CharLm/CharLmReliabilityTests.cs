@@ -33,6 +33,14 @@ public class CharLmReliabilityTests
         Assert.Contains("step 6: loss", output);
         Assert.Equal(good, File.ReadAllBytes(checkpoint)); // the save at step 6 waited, the one at 8 never came
         Assert.Equal(0, CliRunner.Run("eval", "--checkpoint", checkpoint, "--text", text).ExitCode);
+
+        // An LSTM at that rate stays finite (saturated gates) but its loss is ~1e31 nats per character: diverged too.
+        string[] args = CharLmFixtures.TinyTrainArgs(text, folder["lstm.safetensors"], "--lr", "1e30", "--clip", "0", "--steps", "40", "--max-skipped-steps", "3");
+        args[Array.IndexOf(args, "rnn")] = "lstm";
+        var lstm = CliRunner.Run(args);
+        Assert.True(lstm.ExitCode == 1, lstm.Error);
+        Assert.Contains("training diverged: 3 steps in a row (to step 4)", lstm.Error);
+        Assert.False(File.Exists(folder["lstm.safetensors"]));
     }
 
     [Fact]
