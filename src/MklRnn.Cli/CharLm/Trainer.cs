@@ -12,7 +12,7 @@ namespace MklRnn.Cli.CharLm;
 /// step per (T, N) chunk, the recurrent state carried from chunk to chunk and reset at each epoch. Each epoch
 /// (and every --eval-every steps) ends with a validation pass, which keeps NAME.best.safetensors, drives the plateau
 /// schedule and early stopping. Checkpoints every N steps, at the end and on cancellation (Ctrl-C). A step whose
-/// loss is not finite or above <see cref="DivergedLoss"/>, or whose gradient norm is not finite, is skipped (no
+/// loss is not finite or above <see cref="Divergence.MaxLossPerToken"/>, or whose gradient norm is not finite, is skipped (no
 /// update); too many in a row stop the run without saving, and no
 /// checkpoint is ever written from a non-finite model. The trajectory depends only on the seed and the settings:
 /// dropout masks are reseeded from (seed, step) and batches from their index, so a resumed run repeats the
@@ -23,12 +23,6 @@ internal static class Trainer
     /// <summary>Steps the "recent loss" of the progress display averages over.</summary>
     private const int RecentSteps = 50;
 
-    /// <summary>
-    /// A mean loss above this (nats per character) counts as diverged like a non-finite one. Guessing uniformly costs
-    /// ln V (under 14 nats even for all of Unicode); 1000 nats means the true characters got probabilities of e^-1000,
-    /// which only a blown-up model gives (an LSTM at rate 1e30 trains on finite losses of ~1e31).
-    /// </summary>
-    public const double DivergedLoss = 1000;
 
     /// <summary>What a run starts from: a new model, a fine-tuned one (--init-from) or a checkpoint (--resume).</summary>
     private sealed record RunStart(CharLmModel Model, Vocabulary Vocabulary, TrainingSettings Settings, TrainingProgress Progress,
@@ -130,7 +124,7 @@ internal static class Trainer
                 return lastValidation;
             }
 
-            CharLmException Diverged(string steps) => new($"training diverged: {steps} had a non-finite (or above {DivergedLoss}) loss or a non-finite gradient norm; the run stops without saving ("
+            CharLmException Diverged(string steps) => new($"training diverged: {steps} had a non-finite (or above {Divergence.MaxLossPerToken}) loss or a non-finite gradient norm; the run stops without saving ("
                 + (File.Exists(options.CheckpointPath) ? $"{options.CheckpointPath} keeps its earlier state" : $"{options.CheckpointPath} was not written")
                 + "); lower --lr, or clip with --clip");
 
@@ -162,7 +156,7 @@ internal static class Trainer
                     ? GradientClipping.ClipByGlobalNorm(model.Parameters, settings.ClipNorm)
                     : GradientClipping.GlobalNorm(model.Parameters);
                 float rate = schedule.LearningRateAt(progress.Step);
-                if (loss.MeanTokenLoss <= DivergedLoss && double.IsFinite(norm))
+                if (!Divergence.IsDiverged(loss.MeanTokenLoss, norm))
                 {
                     optimizer.LearningRate = rate;
                     optimizer.Step();
@@ -174,7 +168,7 @@ internal static class Trainer
                     progress.SkippedSteps++;
                     skippedInARow++;
                     model.ResetState(settings.BatchSize, settings.SeqLength);
-                    log?.Invoke($"step {progress.Step + 1}: loss {loss.MeanTokenLoss}, gradient norm {norm}: diverged (not finite, or loss above {DivergedLoss}), skipped ({skippedInARow} in a row)");
+                    log?.Invoke($"step {progress.Step + 1}: loss {loss.MeanTokenLoss}, gradient norm {norm}: diverged (not finite, or loss above {Divergence.MaxLossPerToken}), skipped ({skippedInARow} in a row)");
                 }
                 progress.TrainLoss.Add(loss.MeanTokenLoss);
                 progress.Step++;

@@ -72,12 +72,13 @@ internal sealed class ReversalTrainer : IDisposable
             _task.Batch(_optimizer.StepCount, sources, targets);
             batch.Fill(Model.Config, sources, targets);
             _optimizer.ZeroGrad();
-            double loss = Model.ForwardBackward(batch).Loss;
+            LossResult result = Model.ForwardBackward(batch);
+            double loss = result.Loss;
             double norm = GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
-            // A batch depends only on the step, so a skipped non-finite step would repeat: stop at the first one.
-            if (!double.IsFinite(loss) || !double.IsFinite(norm))
-                throw new TrainingDivergedException($"training diverged at step {_optimizer.StepCount + 1}: loss {loss}, gradient norm {norm}; "
-                    + "nothing was saved; lower --lr or --clip");
+            // A batch depends only on the step, so a skipped diverged step would repeat: stop at the first one.
+            if (Divergence.IsDiverged(result.MeanTokenLoss, norm))
+                throw new TrainingDivergedException($"training diverged at step {_optimizer.StepCount + 1}: loss {result.MeanTokenLoss} per token, "
+                    + $"gradient norm {norm} (not finite, or a loss above {Divergence.MaxLossPerToken}); nothing was saved; lower --lr or --clip");
             lossSum += loss;
             lossCount++;
             _optimizer.Step();

@@ -123,6 +123,17 @@ public class CharLmReliabilityTests
     }
 
     [Fact]
+    public void ADivergedSeq2SeqRunStopsWithoutSaving()
+    {
+        using var folder = new TempFolder();
+        var (code, _, error) = CliRunner.Run("seq2seq", "train", "--out", folder["m.safetensors"], "--steps", "20", "--lr", "1e30", "--clip", "0.001",
+            "--eval-size", "10", "--eval-every", "0", "--hidden", "8", "--embedding", "4", "--length", "4");
+        Assert.True(code == 1, $"exit {code}: {error}");
+        Assert.Contains("seq2seq train: training diverged at step 2", error);
+        Assert.False(File.Exists(folder["m.safetensors"]));
+    }
+
+    [Fact]
     public void Seq2SeqDecodeBoundsTheTaskSizesOfItsCheckpoint()
     {
         using var folder = new TempFolder();
