@@ -39,7 +39,7 @@ internal static class TrainVerb
         var valFraction = new Option<double>("--val-fraction") { Description = $"Share of --text held out for validation, in (0, {DataSplit.MaxFraction}]", DefaultValueFactory = _ => DataSplit.DefaultFraction };
         var evalEvery = new Option<int>("--eval-every") { Description = "Validate every N steps besides each epoch's end (0 = epoch ends only)", DefaultValueFactory = _ => 0 };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after N validations in a row without a new best (0 = off)", DefaultValueFactory = _ => 0 };
-        var maxSkipped = new Option<int>("--max-skipped-steps") { Description = "Stop (exit 1, nothing saved) after N steps in a row with a non-finite loss or gradient norm", DefaultValueFactory = _ => new TrainOptions().MaxSkippedSteps };
+        var maxSkipped = new Option<int>("--max-skipped-steps") { Description = "Stop (exit 1, nothing saved) after N diverged steps in a row (loss not finite or above 1000, or gradient norm not finite)", DefaultValueFactory = _ => new TrainOptions().MaxSkippedSteps };
         var allowInvalid = new Option<bool>("--allow-invalid-utf8") { Description = "Read invalid UTF-8 bytes of the texts as U+FFFD instead of refusing them" };
         var time = new Option<double?>("--time") { Description = "Stop after this many seconds (this session)" };
         var epochs = new Option<int?>("--epochs") { Description = "Stop after this many epochs (default 1 when no budget is given)" };

@@ -197,4 +197,57 @@ public class CharLmRunTests
         var error = Assert.Throws<CharLmException>(() => new LearningRatePlan { Name = "cosine" }.Create(0.1f, null, []));
         Assert.Contains("give --steps or --epochs", error.Message);
     }
+
+    [Fact]
+    public void PlateauLowersTheRateAfterValidationsWithoutImprovement()
+    {
+        using var folder = new TempFolder();
+        string text = CharLmFixtures.WriteText(folder);
+        // At a rate of 1e-30 no weight moves, so every validation ties the first: each one after it is "no improvement".
+        TrainOptions options = CharLmFixtures.Tiny(text, folder["ck.safetensors"], steps: 5, layers: 1, dropout: 0) with { EvalEvery = 1 };
+        options = options with { Settings = options.Settings with { LearningRate = 1e-30f, Schedule = new LearningRatePlan { Name = "plateau", Patience = 1, Gamma = 0.5f } } };
+        Trainer.Run(options);
+        float[] rates = CharLmFixtures.MetricsRows(options.MetricsPath).Select(r => float.Parse(r[5], CultureInfo.InvariantCulture)).ToArray();
+        // Validations after steps 1 (best), 2 (1 bad), 3 (2 bad > patience: x0.5), 4 (1 bad), 5 (2 bad: x0.5).
+        Assert.Equal([1e-30f, 1e-30f, 1e-30f, 5e-31f, 5e-31f], rates);
+        // A resume replays the validation history into the schedule: the rate goes on from 2.5e-31.
+        Trainer.Run(options with { Resume = true, Budget = new TrainBudget(Steps: 6) });
+        Assert.Equal(2.5e-31f, float.Parse(CharLmFixtures.MetricsRows(options.MetricsPath)[5][5], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void AValidationTextReplacesTheHeldOutShareAndMustLieInTheVocabulary()
+    {
+        using var folder = new TempFolder();
+        string text = CharLmFixtures.WriteText(folder);
+        string validation = CharLmFixtures.WriteText(folder, "val.txt", CharLmFixtures.SmallText[..200]);
+        var (code, output, error) = CliRunner.Run(CharLmFixtures.TinyTrainArgs(text, folder["ck.safetensors"], "--steps", "2", "--val-text", validation));
+        Assert.True(code == 0, error);
+        Assert.Contains($"{CharLmFixtures.SmallText.Length:N0} training + 200 validation characters (from {validation})", output);
+
+        string foreign = CharLmFixtures.WriteText(folder, "foreign.txt", "Zebras ☃ éat");
+        var refused = CliRunner.Run(CharLmFixtures.TinyTrainArgs(text, folder["x.safetensors"], "--steps", "2", "--val-text", foreign));
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains($"--val-text {foreign} has 3 character(s) the model's vocabulary", refused.Error);
+
+        // The resumed run checks the validation text too.
+        File.AppendAllText(validation, "more");
+        var resumed = CliRunner.Run("train", "--checkpoint", folder["ck.safetensors"], "--resume", "--steps", "3");
+        Assert.Equal(1, resumed.ExitCode);
+        Assert.Contains("is not the one this checkpoint was validated on", resumed.Error);
+    }
+
+    [Theory]
+    [InlineData(0.05, 500)]
+    [InlineData(0.1, 1000)]
+    [InlineData(0.25, 2500)]
+    [InlineData(0.5, 5000)]
+    public void ValidationFractionHoldsOutThatShareInEvenlySpreadBlocks(double fraction, int expected)
+    {
+        int[] ids = Enumerable.Range(0, 10000).ToArray();
+        DataSplit split = DataSplit.Of(ids, fraction);
+        Assert.Equal(expected, split.Validation.Length);
+        Assert.Equal(ids, split.Train.Concat(split.Validation).Order());
+        Assert.True(split.Validation[^1] == 9999, "the last block is held out: the held-out blocks end the pattern");
+    }
 }
