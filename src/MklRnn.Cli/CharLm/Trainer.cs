@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MklRnn.CharLm;
+using MklRnn.Distributed;
 using MklRnn.IO;
 using MklRnn.Interop;
 using MklRnn.Training;
@@ -17,6 +18,11 @@ namespace MklRnn.Cli.CharLm;
 /// checkpoint is ever written from a non-finite model. The trajectory depends only on the seed and the settings:
 /// dropout masks are reseeded from (seed, step) and batches from their index, so a resumed run repeats the
 /// uninterrupted one.
+/// Data-parallel (<see cref="TrainOptions.Group"/> of several processes): the batch is the global one, each process
+/// trains its own block of streams (<see cref="StreamShard"/>), gradients are averaged over the processes before
+/// clipping and the optimizer step, so every process takes the same step; losses are summed over the processes
+/// before they are shown (so every process takes the same skip, stop and best-model decisions); decisions to stop
+/// are taken together; the root process alone writes files.
 /// </summary>
 internal static class Trainer
 {
@@ -44,6 +50,7 @@ internal static class Trainer
         if (!options.Resume && !options.Force && File.Exists(options.CheckpointPath))
             throw new CharLmException($"{options.CheckpointPath} exists: --resume continues that run, --force replaces it (with its .best, .metrics.csv and .loss.svg files)");
 
+        ProcessGroup group = options.Group;
         RunStart start = options.Resume ? ResumeRun(options, log) : NewRun(options);
         var (model, vocabulary, settings, progress) = (start.Model, start.Vocabulary, start.Settings, start.Progress);
         using (model)
@@ -52,13 +59,18 @@ internal static class Trainer
                    : new Adam(model.Parameters, settings.LearningRate))
         {
             if (start.ResumeFile != null) Checkpoint.RestoreOptimizer(start.ResumeFile, optimizer);
-            NativeLoader.EnsureLoaded();
-            if (options.Threads > 0) Mkl.SetNumThreads(options.Threads);
-            model.Rnn.UseSideThread = options.Threads != 1 && Environment.ProcessorCount >= 2;
+            group.CheckSameParameters(model.Parameters, options.Resume ? "the checkpoint's parameters" : "the initial parameters");
+            // Data-parallel processes on one host share its cores: each takes cores / processes by default.
+            int threads = options.Threads > 0 ? options.Threads
+                : group.Size > 1 ? Math.Max(1, Environment.ProcessorCount / group.LocalSize) : 0;
+            if (threads > 0) MklRuntime.SetThreads(threads);
+            model.Rnn.UseSideThread = threads != 1 && Environment.ProcessorCount >= 2;
 
             var (trainIds, validationIds) = Streams(vocabulary, settings, start.Text, start.ValidationText);
             var batcher = new StreamBatcher(trainIds, settings.BatchSize, settings.SeqLength);
-            var validation = new StreamBatcher(validationIds, Math.Min(settings.BatchSize, validationIds.Length - 1), settings.SeqLength);
+            StreamShard shard = StreamShard.Of(group, settings.BatchSize);
+            StreamShard validationShard = StreamShard.ForValidation(group, settings.BatchSize, validationIds.Length);
+            var validation = new StreamBatcher(validationIds, validationShard.GlobalStreams, settings.SeqLength);
             if (progress.Chunk >= batcher.ChunkCount)
                 throw new CharLmException($"the checkpoint's position (chunk {progress.Chunk}) is past the end of an epoch ({batcher.ChunkCount} chunks)");
             long? totalSteps = budget.Steps ?? (budget.Epochs is int e ? (long)e * batcher.ChunkCount : null);
@@ -66,12 +78,16 @@ internal static class Trainer
             log?.Invoke($"model: {model.Spec}; {model.Parameters.Sum(p => (long)p.Length):N0} parameters");
             log?.Invoke($"text: {settings.TextPath ?? Corpus.DefaultName}: {trainIds.Length:N0} training + {validationIds.Length:N0} validation characters"
                 + (settings.ValidationTextPath != null ? $" (from {settings.ValidationTextPath})" : "")
-                + $"; {batcher.ChunkCount:N0} steps per epoch of {settings.BatchSize} x {settings.SeqLength}; learning rate {settings.LearningRate}, {settings.Schedule}");
+                + $"; {batcher.ChunkCount:N0} steps per epoch of {settings.BatchSize} x {settings.SeqLength}"
+                + (group.Size > 1 ? $" over {group.Size} ranks ({shard.Count} streams each), {threads} MKL threads per rank" : "")
+                + $"; learning rate {settings.LearningRate}, {settings.Schedule}");
 
-            var inputs = new int[settings.BatchSize * settings.SeqLength];
+            var inputs = new int[shard.Count * settings.SeqLength];
             var targets = new int[inputs.Length];
-            model.ResetState(settings.BatchSize, settings.SeqLength);
-            if (progress.State != null) model.ImportState(progress.State);
+            model.ResetState(shard.Count, settings.SeqLength);
+            if (progress.State != null)
+                model.ImportState(group.Size == 1 ? progress.State : shard.Slice(progress.State, model.Spec.NumLayers, model.Spec.HiddenSize));
+            var lossSums = new double[2]; // this step's (token loss sum, tokens), summed over the processes
 
             var session = Stopwatch.StartNew();
             double validationSeconds = 0;
@@ -99,10 +115,12 @@ internal static class Trainer
                 return false;
             }
 
-            void Save()
+            // A collective when data-parallel (the state is gathered); the root process alone writes.
+            void Save(float[] localState)
             {
                 progress.ElapsedSeconds = runSecondsBefore + session.Elapsed.TotalSeconds;
-                Checkpoint.Save(options.CheckpointPath, model, vocabulary, optimizer, settings, progress, checkpointEvery);
+                progress.State = group.Size == 1 ? localState : shard.Gather(localState, model.Spec.NumLayers, model.Spec.HiddenSize);
+                if (group.IsRoot) Checkpoint.Save(options.CheckpointPath, model, vocabulary, optimizer, settings, progress, checkpointEvery);
             }
 
             // A validation pass at the current step: timed apart from training, recorded in the history; a new best
@@ -111,12 +129,12 @@ internal static class Trainer
             {
                 var clock = Stopwatch.StartNew();
                 float[] carried = model.ExportState();
-                lastValidation = Validate(model, validation, inputs, targets);
-                model.ResetState(settings.BatchSize, settings.SeqLength);
+                lastValidation = Validate(model, validation, validationShard, inputs, targets);
+                model.ResetState(shard.Count, settings.SeqLength);
                 model.ImportState(carried);
                 validationSeconds += clock.Elapsed.TotalSeconds;
                 progress.Validation.Add((progress.Step, lastValidation));
-                if (Track(lastValidation)) SaveBest(options.BestPath, model, vocabulary, progress.Step, lastValidation);
+                if (Track(lastValidation) && group.IsRoot) SaveBest(options.BestPath, model, vocabulary, progress.Step, lastValidation);
                 if (plateau != null && plateau.Report(lastValidation))
                     log?.Invoke($"plateau: learning rate lowered to {plateau.CurrentLearningRate} (step {progress.Step})");
                 if (options.EarlyStopPatience > 0 && sinceBest >= options.EarlyStopPatience)
@@ -128,30 +146,35 @@ internal static class Trainer
                 + (File.Exists(options.CheckpointPath) ? $"{options.CheckpointPath} keeps its earlier state" : $"{options.CheckpointPath} was not written")
                 + "); lower --lr, or clip with --clip");
 
-            using var metrics = MetricsCsv.Open(options.MetricsPath, options.Resume ? progress.Step : null);
+            using MetricsCsv? metrics = group.IsRoot ? MetricsCsv.Open(options.MetricsPath, options.Resume ? progress.Step : null) : null;
             // A step's metrics row waits until the step is over: the end of the run may still add a validation to it.
             (long Step, double Epochs, double Loss, double Validation, float Rate, double Norm, double Speed)? row = null;
             void WriteRow()
             {
-                if (row is { } r) metrics.Write(r.Step, r.Epochs, r.Loss, r.Validation, r.Rate, r.Norm, r.Speed);
+                if (row is { } r) metrics?.Write(r.Step, r.Epochs, r.Loss, r.Validation, r.Rate, r.Norm, r.Speed);
                 row = null;
             }
 
             while (true)
             {
-                if (stopReason != null) break;
-                if (budget.Reached(session.Elapsed.TotalSeconds, progress.Step, progress.Epoch)) break;
-                if (cancel.IsCancellationRequested)
+                if (stopReason != null) break; // every process saw the same validation
+                // Taken together: a process that stopped alone would leave the others waiting in an all-reduce.
+                if (group.Any(budget.Reached(session.Elapsed.TotalSeconds, progress.Step, progress.Epoch))) break;
+                if (group.Any(cancel.IsCancellationRequested))
                 {
                     interrupted = true;
                     break;
                 }
                 WriteRow();
-                int steps = batcher.Fill(progress.Chunk, inputs, targets);
+                int steps = batcher.Fill(progress.Chunk, inputs, targets, shard.First, shard.Count);
                 model.Rnn.SeedDropout(Seeds.Mix(settings.Seed, progress.Step, 5));
                 model.HeadDropout.Reseed(Seeds.Mix(settings.Seed, progress.Step, 6));
                 optimizer.ZeroGrad();
                 LossResult loss = model.TrainChunk(inputs, targets, steps);
+                group.AverageGradients(model.Parameters);
+                (lossSums[0], lossSums[1]) = (loss.TokenLossSum, loss.TokenCount);
+                group.Sum(lossSums);
+                loss = new LossResult(lossSums[0] / lossSums[1], (int)lossSums[1], lossSums[0]);
                 double norm = settings.ClipNorm > 0
                     ? GradientClipping.ClipByGlobalNorm(model.Parameters, settings.ClipNorm)
                     : GradientClipping.GlobalNorm(model.Parameters);
@@ -167,7 +190,7 @@ internal static class Trainer
                     // No update from a diverged step; its carried state is suspect too, so streams restart from zero.
                     progress.SkippedSteps++;
                     skippedInARow++;
-                    model.ResetState(settings.BatchSize, settings.SeqLength);
+                    model.ResetState(shard.Count, settings.SeqLength);
                     log?.Invoke($"step {progress.Step + 1}: loss {loss.MeanTokenLoss}, gradient norm {norm}: diverged (not finite, or loss above {Divergence.MaxLossPerToken}), skipped ({skippedInARow} in a row)");
                 }
                 progress.TrainLoss.Add(loss.MeanTokenLoss);
@@ -188,7 +211,7 @@ internal static class Trainer
                     progress.Chunk = 0;
                     validated = Validation();
                     log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
-                    model.ResetState(settings.BatchSize, settings.SeqLength); // each epoch starts from a zero state
+                    model.ResetState(shard.Count, settings.SeqLength); // each epoch starts from a zero state
                 }
                 else if (options.EvalEvery > 0 && progress.Step % options.EvalEvery == 0)
                 {
@@ -205,14 +228,14 @@ internal static class Trainer
                 // While steps are being skipped the model is suspect: its periodic save waits for a finite step.
                 if (checkpointEvery > 0 && progress.Step % checkpointEvery == 0 && skippedInARow == 0)
                 {
-                    Save();
+                    Save(model.ExportState());
                     WriteRow();
-                    metrics.Flush();
+                    metrics?.Flush();
                 }
             }
 
             // The end: the carried state goes into the checkpoint before a last validation pass resets it.
-            progress.State = model.ExportState();
+            float[] finalState = model.ExportState();
             if (progress.Step > 0 && (progress.Validation.Count == 0 || progress.Validation[^1].Step != progress.Step))
             {
                 double validated = Validation();
@@ -220,13 +243,16 @@ internal static class Trainer
                 log?.Invoke($"validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
             }
             WriteRow();
-            metrics.Flush();
+            metrics?.Flush();
             if (stopReason != null) log?.Invoke(stopReason);
             if (progress.SkippedSteps > 0) log?.Invoke($"{progress.SkippedSteps} step(s) of this run were skipped (diverged loss or gradient norm)");
             if (skippedInARow > 0)
                 throw Diverged($"the last {skippedInARow} step(s) (to step {progress.Step})");
-            Save();
-            LossCurveSvg.Write(options.PlotPath, progress, batcher.ChunkCount, model.Spec.ToString());
+            Save(finalState);
+            if (group.Size > 1)
+                log?.Invoke($"data-parallel: {group.Size} ranks; combining gradients took {group.GradientSeconds:F2} s of rank 0's {session.Elapsed.TotalSeconds - validationSeconds:F2} s of training "
+                    + $"({100 * group.GradientSeconds / Math.Max(1e-9, session.Elapsed.TotalSeconds - validationSeconds):F1} %)");
+            if (group.IsRoot) LossCurveSvg.Write(options.PlotPath, progress, batcher.ChunkCount, model.Spec.ToString());
             return new TrainResult(options.CheckpointPath, options.PlotPath, model.Spec, progress.Step,
                 progress.Epoch + (double)progress.Chunk / batcher.ChunkCount, sessionTokens,
                 session.Elapsed.TotalSeconds - validationSeconds, RecentLoss(progress.TrainLoss), lastValidation, interrupted)
@@ -238,17 +264,22 @@ internal static class Trainer
         }
     }
 
-    /// <summary>Mean loss per character over a pass of the validation split (from a zero state, no dropout).</summary>
-    internal static double Validate(CharLmModel model, StreamBatcher batcher, int[] inputs, int[] targets)
+    /// <summary>
+    /// Mean loss per character over a pass of the validation split (from a zero state, no dropout); each process
+    /// evaluates its shard of the streams and the sums are added over the processes.
+    /// </summary>
+    internal static double Validate(CharLmModel model, StreamBatcher batcher, StreamShard shard, int[] inputs, int[] targets)
     {
-        model.ResetState(batcher.BatchSize, batcher.SeqLength);
+        model.ResetState(shard.Count, batcher.SeqLength);
         var total = new Perplexity();
         for (int chunk = 0; chunk < batcher.ChunkCount; chunk++)
         {
-            int steps = batcher.Fill(chunk, inputs, targets);
+            int steps = batcher.Fill(chunk, inputs, targets, shard.First, shard.Count);
             total.Add(model.EvaluateChunk(inputs, targets, steps));
         }
-        return total.MeanLoss;
+        double[] sums = [total.TokenLossSum, total.TokenCount];
+        shard.Group.Sum(sums);
+        return sums[0] / sums[1];
     }
 
     /// <summary>The best model so far as a model file, with the step and validation loss it was measured at.</summary>

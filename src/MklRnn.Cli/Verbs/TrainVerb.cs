@@ -45,13 +45,14 @@ internal static class TrainVerb
         var epochs = new Option<int?>("--epochs") { Description = "Stop after this many epochs (default 1 when no budget is given)" };
         var steps = new Option<long?>("--steps") { Description = "Stop after this many steps (over the whole run)" };
         var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 500 };
-        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default, or cores / ranks with --distributed; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
 
         var command = new Command("train", "Train a character-level language model on a text; Ctrl-C saves a checkpoint and stops.")
         {
             text, checkpoint, resume, force, initFrom, cell, layers, hidden, embedding, seqLength, batchSize, lr, schedule, warmup, gamma, lrStep,
             lrPatience, optimizer, clip, dropout, seed, valText, valFraction, evalEvery, earlyStop, maxSkipped, allowInvalid, time, epochs, steps,
-            every, threads,
+            every, threads, distributed,
         };
         command.SetAction(parse => CharLmVerbs.Guard("train", parse, output =>
         {
@@ -97,8 +98,16 @@ internal static class TrainVerb
                 MaxSkippedSteps = parse.GetValue(maxSkipped),
                 Threads = parse.GetValue(threads),
             };
-            TrainingDisplay.Run(options, output);
-            return 0;
+            if (!parse.GetValue(distributed))
+            {
+                TrainingDisplay.Run(options, output);
+                return 0;
+            }
+            return DistributedRun.Run("train", parse.InvocationConfiguration.Error, group =>
+            {
+                TrainingDisplay.Run(options with { Group = group }, group.IsRoot ? output : TextWriter.Null);
+                return 0;
+            });
         }));
         return command;
     }

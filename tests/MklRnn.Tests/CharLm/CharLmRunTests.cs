@@ -1,6 +1,7 @@
 using System.Globalization;
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
+using MklRnn.Distributed;
 using MklRnn.IO;
 using MklRnn.Training;
 
@@ -123,7 +124,7 @@ public class CharLmRunTests
             int[] validation = DataSplit.Of(vocabulary.Encode(CharLmFixtures.SmallText, "text")).Validation;
             var batcher = new StreamBatcher(validation, Math.Min(options.Settings.BatchSize, validation.Length - 1), options.Settings.SeqLength);
             var inputs = new int[batcher.BatchSize * batcher.SeqLength];
-            double again = Trainer.Validate(model, batcher, inputs, new int[inputs.Length]);
+            double again = Trainer.Validate(model, batcher, StreamShard.Of(ProcessGroup.Single, batcher.BatchSize), inputs, new int[inputs.Length]);
             Assert.Equal(losses.Min(), again, 6);
         }
     }
