@@ -44,6 +44,24 @@ public class CharLmReliabilityTests
     }
 
     [Fact]
+    public void ACheckpointIsNeverWrittenFromANonFiniteModel()
+    {
+        using var folder = new TempFolder();
+        var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 2);
+        byte[] good = File.ReadAllBytes(checkpoint);
+        var (model, vocabulary, settings, progress, every, _) = Checkpoint.Load(checkpoint);
+        using (model)
+        using (var optimizer = new MklRnn.Training.Adam(model.Parameters, settings.LearningRate))
+        {
+            model.Head.Parameters[0].Data[3] = float.NegativeInfinity;
+            var error = Assert.Throws<CharLmException>(() => Checkpoint.Save(checkpoint, model, vocabulary, optimizer, settings, progress, every));
+            Assert.Contains("tensor 'head.weight' holds -Infinity at element 3", error.Message);
+            Assert.Contains("(the file there is kept)", error.Message);
+        }
+        Assert.Equal(good, File.ReadAllBytes(checkpoint));
+    }
+
+    [Fact]
     public void LoadersRefuseAModelWithNonFiniteWeightsNamingTheTensor()
     {
         using var folder = new TempFolder();

@@ -65,6 +65,14 @@ public class SamplingTests
         var (code, output, error) = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "80", "--temperature", "0");
         Assert.True(code == 0, error);
         Assert.Equal(expected, output.TrimEnd('\n'));
+        // A nucleus of a millionth of the mass holds only the most likely character: greedy again, at any temperature.
+        var nucleus = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "80", "--temperature", "1.5", "--top-p", "0.000001");
+        Assert.True(nucleus.ExitCode == 0, nucleus.Error);
+        Assert.Equal(expected, nucleus.Output.TrimEnd('\n'));
+        // --stop through the CLI: the text before the first occurrence in the continuation.
+        string stop = expected.Substring(20, 2);
+        var stopped = CliRunner.Run("sample", "--checkpoint", checkpoint, "--prompt", "The ", "--length", "80", "--temperature", "0", "--stop", stop);
+        Assert.Equal(expected[..(4 + expected[4..].IndexOf(stop, StringComparison.Ordinal))], stopped.Output.TrimEnd('\n'));
     }
 
     [Fact]
