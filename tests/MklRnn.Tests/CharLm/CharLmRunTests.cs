@@ -13,6 +13,13 @@ namespace MklRnn.Tests.CharLm;
 /// </summary>
 public class CharLmRunTests
 {
+    /// <summary>A tiny one-layer run (no dropout) on the small text written into the folder, with its settings adjusted.</summary>
+    private static TrainOptions OneLayer(TempFolder folder, long steps, Func<TrainingSettings, TrainingSettings> settings, int layers = 1, float dropout = 0)
+    {
+        TrainOptions options = CharLmFixtures.Tiny(CharLmFixtures.WriteText(folder), folder["ck.safetensors"], steps, layers: layers, dropout: dropout);
+        return options with { Settings = settings(options.Settings) };
+    }
+
     [Fact]
     public void ANewRunRefusesAnExistingCheckpointUnlessForced()
     {
@@ -102,9 +109,7 @@ public class CharLmRunTests
     public void TheBestFileHoldsTheModelOfTheBestValidation()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        TrainOptions options = CharLmFixtures.Tiny(text, folder["ck.safetensors"], steps: 16, layers: 1, dropout: 0) with { EvalEvery = 2 };
-        options = options with { Settings = options.Settings with { LearningRate = 0.05f } };
+        TrainOptions options = OneLayer(folder, 16, s => s with { LearningRate = 0.05f }) with { EvalEvery = 2 };
         TrainResult result = Trainer.Run(options);
 
         var checkpoint = SafeTensorsFile.Read(folder["ck.safetensors"]);
@@ -133,11 +138,8 @@ public class CharLmRunTests
     public void EarlyStopEndsTheRunAfterPatienceValidationsWithoutImprovement()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
         // At a learning rate of 1e-30 no float weight moves: every validation equals the first, none improves on it.
-        TrainOptions options = CharLmFixtures.Tiny(text, folder["ck.safetensors"], steps: 40, layers: 1, dropout: 0)
-            with { EvalEvery = 1, EarlyStopPatience = 2 };
-        options = options with { Settings = options.Settings with { LearningRate = 1e-30f } };
+        TrainOptions options = OneLayer(folder, 40, s => s with { LearningRate = 1e-30f }) with { EvalEvery = 1, EarlyStopPatience = 2 };
         TrainResult result = Trainer.Run(options);
         Assert.Equal(3, result.Steps); // best at step 1, no improvement at 2 and 3
         Assert.StartsWith("early stop: 2 validations without improvement", result.StopReason);
@@ -152,9 +154,8 @@ public class CharLmRunTests
     public void MetricsHaveOneRowPerStepWithValidationWhereItRan()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
-        TrainOptions options = CharLmFixtures.Tiny(text, folder["ck.safetensors"], steps: 7, layers: 1) with { EvalEvery = 3 };
-        options = options with { Settings = options.Settings with { Schedule = new LearningRatePlan { Name = "step", StepSize = 2, Gamma = 0.5f } } };
+        TrainOptions options = OneLayer(folder, 7, s => s with { Schedule = new LearningRatePlan { Name = "step", StepSize = 2, Gamma = 0.5f } },
+            dropout: 0.2f) with { EvalEvery = 3 };
         Trainer.Run(options);
 
         string[] lines = File.ReadAllLines(options.MetricsPath);
@@ -203,10 +204,9 @@ public class CharLmRunTests
     public void PlateauLowersTheRateAfterValidationsWithoutImprovement()
     {
         using var folder = new TempFolder();
-        string text = CharLmFixtures.WriteText(folder);
         // At a rate of 1e-30 no weight moves, so every validation ties the first: each one after it is "no improvement".
-        TrainOptions options = CharLmFixtures.Tiny(text, folder["ck.safetensors"], steps: 5, layers: 1, dropout: 0) with { EvalEvery = 1 };
-        options = options with { Settings = options.Settings with { LearningRate = 1e-30f, Schedule = new LearningRatePlan { Name = "plateau", Patience = 1, Gamma = 0.5f } } };
+        TrainOptions options = OneLayer(folder, 5, s => s with { LearningRate = 1e-30f, Schedule = new LearningRatePlan { Name = "plateau", Patience = 1, Gamma = 0.5f } })
+            with { EvalEvery = 1 };
         Trainer.Run(options);
         float[] rates = CharLmFixtures.MetricsRows(options.MetricsPath).Select(r => float.Parse(r[5], CultureInfo.InvariantCulture)).ToArray();
         // Validations after steps 1 (best), 2 (1 bad), 3 (2 bad > patience: x0.5), 4 (1 bad), 5 (2 bad: x0.5).
