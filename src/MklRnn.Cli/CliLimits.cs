@@ -25,6 +25,9 @@ internal static class CliLimits
     /// <summary>Time budgets, in seconds (a year).</summary>
     public const double MaxSeconds = 31_536_000;
 
+    /// <summary>Optimizer steps of a run (and step counts of schedules).</summary>
+    public const long MaxTrainSteps = 1_000_000_000_000;
+
     /// <summary>Characters or tokens one generation or decode may produce.</summary>
     public const int MaxGenerated = 1_000_000;
 }

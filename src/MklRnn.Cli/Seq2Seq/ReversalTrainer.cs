@@ -91,9 +91,14 @@ internal sealed class ReversalTrainer : IDisposable
             (tokens[0], tokens[1]) = (loss.TokenLossSum, loss.TokenCount);
             group.Sum(tokens);
             group.SumGradients(Model.Parameters, (float)(loss.TokenCount / tokens[1]));
+            double norm = GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
+            // A batch depends only on the step, so a skipped diverged step would repeat: stop at the first one
+            // (the loss and the norm are the global ones, so every rank stops at the same step).
+            if (Divergence.IsDiverged(tokens[0] / tokens[1], norm))
+                throw new TrainingDivergedException($"training diverged at step {_optimizer.StepCount + 1}: loss {tokens[0] / tokens[1]} per token, "
+                    + $"gradient norm {norm} (not finite, or a loss above {Divergence.MaxLossPerToken}); nothing was saved; lower --lr or --clip");
             lossSum += tokens[0] / tokens[1];
             lossCount++;
-            GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
             _optimizer.Step();
             long step = _optimizer.StepCount;
             if (log != null && group.IsRoot && Options.EvalEvery > 0 && (step % Options.EvalEvery == 0 || step == Options.Steps))

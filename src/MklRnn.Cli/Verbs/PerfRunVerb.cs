@@ -39,7 +39,7 @@ internal static class PerfRunVerb
             throw UsageError.Because($"{PerfAssembly} not found{(dll == null ? "" : " at " + dll)}; build it with ./build.sh (or pass --perf-dll)");
         string stamp = DateTime.Now.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture) + (quick ? "-quick" : "");
         string folder = Path.GetFullPath(outputFolder ?? Path.Combine(root ?? ".", "perf", "results", stamp));
-        Directory.CreateDirectory(folder);
+        OutputPath.CheckFolder(folder, "--out"); // before the suite's minutes of work (a bad folder: exit 2)
 
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         foreach (string arg in new[] { dll, "--artifacts", folder, "--filter", filter ?? "*" }) start.ArgumentList.Add(arg);

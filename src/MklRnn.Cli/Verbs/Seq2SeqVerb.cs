@@ -3,6 +3,7 @@ using System.Globalization;
 using MklRnn.Cli.Seq2Seq;
 using MklRnn.IO;
 using MklRnn.Seq2Seq;
+using MklRnn.Training;
 using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
@@ -11,7 +12,7 @@ namespace MklRnn.Cli;
 /// <c>mklrnn seq2seq train|decode</c>: the worked sequence-to-sequence example, reversing digit strings with an
 /// attentional encoder-decoder. train writes a checkpoint (model, optimizer state, task settings) atomically;
 /// decode reverses strings given on the command line, or measures held-out accuracy (greedy or beam search).
-/// Exit code 0: done; 1: --min-accuracy not reached; 2: bad input (docs/cli.md).
+/// Exit code 0: done; 1: --min-accuracy not reached, or training diverged (nothing saved); 2: bad input (docs/cli.md).
 /// </summary>
 internal static class Seq2SeqVerb
 {
@@ -93,6 +94,7 @@ internal static class Seq2SeqVerb
 
     internal static int Train(ReversalOptions options, string path, bool resume, double minAccuracy, TextWriter log)
     {
+        OutputPath.Check(path, "--out");
         using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
         if (resume) options.Group.CheckSameParameters(trainer.Model.Parameters, "the checkpoint's parameters");
         Seq2SeqConfig c = trainer.Model.Config;
@@ -100,6 +102,8 @@ internal static class Seq2SeqVerb
             + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
             + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
         double accuracy = trainer.Train(log);
+        if (NonFiniteCheck.Find(trainer.Model.Parameters) is { } bad)
+            throw new TrainingDivergedException($"training diverged: the model is not finite ({NonFiniteCheck.Describe(bad)}); {path} was not written");
         if (options.Group.IsRoot) trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
         log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
         return accuracy >= minAccuracy ? ExitCodes.Ok : ExitCodes.Failed;
@@ -149,10 +153,17 @@ internal static class Seq2SeqVerb
         using Seq2SeqModel model = Seq2SeqModel.Load(file);
         if (evaluate)
         {
-            int Meta(string key) => file.Metadata.TryGetValue(key, out string? v) && int.TryParse(v, CultureInfo.InvariantCulture, out int i) ? i
-                : throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
-            int length = Meta("reversal.max_length");
-            var task = new ReversalTask(Meta("reversal.min_length"), length, Meta("reversal.eval_size"), Meta("reversal.seed"));
+            // Metadata numbers are bounded before they size anything (a crafted file must not hang or exhaust memory).
+            int Meta(string key, int min, int max)
+            {
+                if (!file.Metadata.TryGetValue(key, out string? v))
+                    throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
+                return int.TryParse(v, CultureInfo.InvariantCulture, out int i) && i >= min && i <= max ? i
+                    : throw new InvalidDataException($"{path}: metadata '{key}' = '{v}' is not an integer in [{min}, {max}]");
+            }
+            int length = Meta("reversal.max_length", 1, ReversalTask.MaxStringLength);
+            var task = new ReversalTask(Meta("reversal.min_length", 1, length), length, Meta("reversal.eval_size", 1, ReversalTask.MaxEvalSize),
+                Meta("reversal.seed", int.MinValue, int.MaxValue));
             int limit = maxLength > 0 ? maxLength : length + 2;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             Hypothesis[] greedy = SequenceAccuracy.Decode(model, task.HeldOut, 1, limit, 0);
