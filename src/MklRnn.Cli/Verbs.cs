@@ -16,5 +16,6 @@ internal static class Verbs
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return InfoVerb.Create();
     }
 }

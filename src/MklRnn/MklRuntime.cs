@@ -9,6 +9,23 @@ namespace MklRnn;
 /// </summary>
 public static unsafe class MklRuntime
 {
+    private static int s_warned;
+
+    /// <summary>
+    /// Raised (once per process, when MKL is first loaded) with a one-line warning about this
+    /// machine's set-up, e.g. the MKL vendor override that should be active but is not (MKL then runs up to
+    /// 3.5x slower on AMD). Without a handler the line goes to stderr. Subscribe before the first engine call.
+    /// </summary>
+    public static event Action<string>? Warning;
+
+    internal static void RaiseWarning(string message)
+    {
+        if (Interlocked.Exchange(ref s_warned, 1) != 0) return;
+        Action<string>? handler = Warning;
+        if (handler != null) handler(message);
+        else Console.Error.WriteLine(message);
+    }
+
     /// <summary>
     /// Sets MKL's thread count for the process (dynamic adjustment off, so MKL uses exactly this many).
     /// </summary>

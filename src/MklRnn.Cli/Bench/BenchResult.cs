@@ -19,6 +19,9 @@ internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows,
     /// </summary>
     public string StepPath { get; init; } = "mkl";
 
+    /// <summary>The MKL vendor override's state and why (<see cref="Interop.NativeLoader.IntelCpuOverrideReason"/>): MKL's speed on AMD depends on it.</summary>
+    public string IntelCpuOverride { get; init; } = "";
+
     public double Gflops => Flops / (Engine.MedianMs * 1e-3) * 1e-9;
 
     /// <summary>Share of the engine's median time not spent in the same GEMMs (null without a GEMM-only run; below 0 only through noise).</summary>
@@ -68,6 +71,7 @@ internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows,
             }
             json.WriteString("step_path", StepPath);
             json.WriteString("mkl_version", MklVersion);
+            json.WriteString("mkl_intel_cpu_override", IntelCpuOverride);
             json.WriteEndObject();
         }
         return "RESULT " + Encoding.UTF8.GetString(stream.ToArray());

@@ -67,6 +67,7 @@ internal static class BenchRunner
         var result = new BenchResult(options, options.Threads, rows, flops, engine, gemmOnly, MklRuntime.Version)
         {
             StepPath = StepPathOf(options, lengths),
+            IntelCpuOverride = NativeLoader.IntelCpuOverrideReason,
         };
         output.WriteLine(result.ToHumanLine());
         if (options.Json) output.WriteLine(result.ToResultLine());

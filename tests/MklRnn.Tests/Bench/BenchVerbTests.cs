@@ -32,6 +32,8 @@ public class BenchVerbTests
         Assert.Equal(layers, r.GetProperty("layers").GetInt32());
         Assert.Equal(dirs, r.GetProperty("dirs").GetInt32());
         Assert.True(r.GetProperty("iters").GetInt32() >= 3);
+        Assert.Equal(MklRnn.Interop.NativeLoader.IntelCpuOverrideReason, r.GetProperty("mkl_intel_cpu_override").GetString());
+        Assert.Matches("^(on|off) \\(", r.GetProperty("mkl_intel_cpu_override").GetString());
 
         // The harness's count, written out: per layer and direction 2*T*N*G*H*(I_l + H), train = 3x.
         int G = cell == "lstm" ? 4 : cell.StartsWith("gru") ? 3 : 1;
