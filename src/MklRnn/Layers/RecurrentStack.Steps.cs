@@ -24,6 +24,9 @@ public sealed unsafe partial class RecurrentStack
             throw new InvalidOperationException("stepping needs a unidirectional stack: a reverse direction needs the whole sequence first");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1");
         if (maxSteps < 1) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, "maxSteps must be >= 1");
+        // The training tape holds maxSteps * N rows of every buffer; inference one block of N.
+        long tapeRows = training ? SizeMath.Count(maxSteps, batchSize, "maxSteps * batchSize", nameof(maxSteps)) : batchSize;
+        SizeMath.RequireStackRows(Config, tapeRows, training ? "maxSteps * batchSize" : "batchSize", training ? nameof(maxSteps) : nameof(batchSize));
         int L = Config.NumLayers;
         Shapes.RequireOptional("h0", h0.Length, [L, batchSize, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm)

@@ -395,6 +395,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (T < 1) throw new ArgumentOutOfRangeException("seqLength", T, "sequence length must be >= 1");
         if (N < 1) throw new ArgumentOutOfRangeException("batchSize", N, "batch size must be >= 1");
+        SizeMath.RequireStackRows(Config, SizeMath.Count(T, N, "seqLength * batchSize", "seqLength"), "seqLength * batchSize", "seqLength");
         string layout = Config.BatchFirst ? "as (N, T, input size)" : "as (T, N, input size)";
         Shapes.Require("input", input.Length, Config.BatchFirst ? [N, T, Config.InputSize] : [T, N, Config.InputSize], layout);
         Shapes.Require("output", output.Length, Config.BatchFirst ? [N, T, Config.OutputSize] : [T, N, Config.OutputSize],
