@@ -1,5 +1,6 @@
 using System.Globalization;
 using MklRnn.IO;
+using MklRnn.Layers;
 
 namespace MklRnn.Cli.CharLm;
 
@@ -60,6 +61,15 @@ internal static class ModelFile
             : throw new CharLmException($"{source}: metadata 'cell' = '{Get("cell")}' is not LSTM, GRU, RNN_TANH or RNN_RELU");
         Vocabulary vocabulary = Vocabulary.FromJson(Get("vocab"), source);
         var spec = new ModelSpec(cell, vocabulary.Count, Positive("embedding_size"), Positive("hidden_size"), Positive("num_layers"), dropout);
+        try
+        {
+            // The header must fit the architecture before anything is built (metadata may claim 100,000 layers).
+            StackTensors.RequireShapes(file, spec.RnnConfig, RnnPrefix);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CharLmException($"the checkpoint's tensors do not fit its architecture ({spec}): {e.Message}", e);
+        }
         var model = new CharLmModel(spec, seed: 0);
         try
         {

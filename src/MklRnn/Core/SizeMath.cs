@@ -60,7 +60,9 @@ internal static class SizeMath
     /// </summary>
     public static void RequireStackRows(RnnConfig config, long rows, string what, string name)
     {
+        if (rows > MaxElements) Elements(rows, 1, what, name);
         long widest = Math.Max((long)config.GateCount * config.HiddenSize, Math.Max(config.InputSize, (long)config.OutputSize));
-        Elements(rows, widest, $"{what} * {widest} floats per row", name);
+        // rows <= 2^30 and widest < 2^32: no overflow; the message is built only on failure (hot path).
+        if (rows * widest > MaxElements) Elements(rows, widest, $"{what} * {widest} floats per row", name);
     }
 }

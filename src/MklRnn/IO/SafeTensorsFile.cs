@@ -56,10 +56,11 @@ public sealed class SafeTensorsFile
 
     // ---------------------------------------------------------------- loading
 
-    /// <summary>Reads the whole file into memory and validates it.</summary>
+    /// <summary>Reads the whole file into memory and validates it; refuses what is not a regular file (<see cref="RegularFile"/>) without opening it.</summary>
     public static SafeTensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RegularFile.Require(path);
         return Parse(File.ReadAllBytes(path), path);
     }
 

@@ -93,6 +93,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>The running state after the last step: h (L, N, Hout); c (L, N, H) for LSTM, or empty to skip.</summary>
     public void CopyState(Span<float> h, Span<float> c = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_steps == StepsState.Off) throw new InvalidOperationException("CopyState needs BeginSteps first");
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.Require("h", h.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");

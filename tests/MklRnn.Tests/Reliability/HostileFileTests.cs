@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using MklRnn.IO;
+using MklRnn.Layers;
+
+namespace MklRnn.Tests.Reliability;
+
+/// <summary>Issue 11 item 7: loaders refuse what is not a regular file, by name, without opening it (a FIFO blocked forever before).</summary>
+public sealed class HostileFileTests
+{
+    public static TheoryData<string> SpecialPaths => new() { "fifo", "/dev/zero", "directory" };
+
+    [Theory]
+    [MemberData(nameof(SpecialPaths))]
+    public void EveryLoader_RefusesANonRegularFile_WithoutBlocking(string which)
+    {
+        using var temp = new TempFolder();
+        string path = which switch
+        {
+            "fifo" => MakeFifo(temp["pipe.safetensors"]),
+            "directory" => Directory.CreateDirectory(temp["dir.safetensors"]).FullName,
+            _ => which,
+        };
+        string expected = which switch { "fifo" => "FIFO", "directory" => "directory", _ => "character device" };
+        // Each call runs on a worker with a deadline: a loader that opened the FIFO would block here.
+        foreach (Action load in new Action[]
+                 {
+                     () => SafeTensorsFile.Read(path),
+                     () => RecurrentStack.Load(path).Dispose(),
+                     () => RecurrentStack.FromStateDict(path).Dispose(),
+                     () => new RecurrentStack(new RnnConfig(CellKind.Gru, 2, 2)).LoadWeights(path),
+                     () => MklRnn.Seq2Seq.Seq2SeqModel.Load(path).Dispose(),
+                 })
+        {
+            Task<Exception?> attempt = Task.Run(() => Record.Exception(load));
+            Assert.True(attempt.Wait(TimeSpan.FromSeconds(10)), $"a loader blocked on {path}");
+            var e = Assert.IsType<IOException>(attempt.Result);
+            Assert.Contains(path, e.Message);
+            Assert.Contains(expected, e.Message);
+        }
+    }
+
+    [Fact]
+    public void AMissingFile_IsStillFileNotFound()
+    {
+        using var temp = new TempFolder();
+        Assert.Throws<FileNotFoundException>(() => SafeTensorsFile.Read(temp["absent.safetensors"]));
+    }
+
+    private static string MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+}
