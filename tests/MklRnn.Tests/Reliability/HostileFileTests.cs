@@ -46,6 +46,15 @@ public sealed class HostileFileTests
         Assert.Throws<FileNotFoundException>(() => SafeTensorsFile.Read(temp["absent.safetensors"]));
     }
 
+    [Fact]
+    public void AHeaderWithALoneSurrogateEscape_IsInvalidData()
+    {
+        // Issue 11 item 6: the 21-byte file 0d00000000000000 7b225c7564383030223a7b7d7d threw InvalidOperationException.
+        byte[] bytes = Convert.FromHexString("0d000000000000007b225c7564383030223a7b7d7d");
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Parse(bytes, "surrogate.safetensors"));
+        Assert.StartsWith("surrogate.safetensors", e.Message);
+    }
+
     private static string MakeFifo(string path)
     {
         using var mkfifo = Process.Start("mkfifo", [path]);
