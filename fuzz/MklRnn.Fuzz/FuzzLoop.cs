@@ -12,8 +12,9 @@ namespace MklRnn.Fuzz;
 /// deadline) are saved under out/findings; the input being run is always in out/TARGET.input, so a crash
 /// that kills the process leaves its reproducer.
 /// </summary>
-internal sealed partial class FuzzLoop(FuzzTarget target, IReadOnlyList<byte[]> seeds, string outDir, int seed, TimeSpan hangLimit)
+internal sealed partial class FuzzLoop(FuzzTarget target, IReadOnlyList<byte[]> seeds, string outDir, int seed, TimeSpan hangLimit, TextWriter? log = null)
 {
+    private readonly TextWriter _log = log ?? Console.Error;
     private readonly List<byte[]> _corpus = [.. seeds];
     private readonly HashSet<string> _signatures = new(StringComparer.Ordinal);
     private readonly string _inputPath = Path.Combine(outDir, target.Name + ".input");
@@ -70,6 +71,6 @@ internal sealed partial class FuzzLoop(FuzzTarget target, IReadOnlyList<byte[]> 
         string dir = Directory.CreateDirectory(Path.Combine(outDir, "findings")).FullName;
         string file = Path.Combine(dir, $"{target.Name}-{Findings}.safetensors");
         File.WriteAllBytes(file, input);
-        Console.Error.WriteLine($"FINDING {target.Name}: {what}\n  input saved as {file}");
+        _log.WriteLine($"FINDING {target.Name}: {what}\n  input saved as {file}");
     }
 }

@@ -25,10 +25,8 @@ public sealed class PackageTests
     public void LibraryPackage_RestoredFromAFolderFeed_RunsAForwardLikeTheInTreeEngine()
     {
         using var temp = new TempFolder();
-        string feed = temp["feed"], app = temp["app"];
-        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = temp["packages"] };
-        string root = ReadmeExampleTests.RepositoryRoot();
-        ExternalProcess.Dotnet(root, environment, "pack", "src/MklRnn/MklRnn.csproj", "-c", "Release", "--no-build", "-o", feed, "-nologo");
+        string app = temp["app"];
+        var (feed, environment) = PackIntoFeed(temp, "src/MklRnn/MklRnn.csproj");
         string package = Assert.Single(Directory.GetFiles(feed, "MklRnn.Engine.*.nupkg"));
         using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
         {
@@ -40,11 +38,7 @@ public sealed class PackageTests
 
         Directory.CreateDirectory(app);
         string version = typeof(RecurrentStack).Assembly.GetName().Version!.ToString(3);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <configuration>
-              <packageSources><clear /><add key="feed" value="{feed}" /></packageSources>
-            </configuration>
-            """);
+        WriteFeedConfig(app, feed);
         File.WriteAllText(Path.Combine(app, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -98,16 +92,10 @@ public sealed class PackageTests
     public void CliToolPackage_InstallsFromAFolderFeed_AndFindsItsNativeLibraries()
     {
         using var temp = new TempFolder();
-        string feed = temp["feed"], tools = temp["tools"];
-        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = temp["packages"] };
-        string root = ReadmeExampleTests.RepositoryRoot();
-        ExternalProcess.Dotnet(root, environment, "pack", "src/MklRnn.Cli/MklRnn.Cli.csproj", "-c", "Release", "--no-build", "-o", feed, "-nologo");
+        string tools = temp["tools"];
+        var (feed, environment) = PackIntoFeed(temp, "src/MklRnn.Cli/MklRnn.Cli.csproj");
         Directory.CreateDirectory(tools);
-        File.WriteAllText(temp["nuget.config"], $"""
-            <configuration>
-              <packageSources><clear /><add key="feed" value="{feed}" /></packageSources>
-            </configuration>
-            """);
+        WriteFeedConfig(temp.Path, feed);
         ExternalProcess.Dotnet(temp.Path, environment, "tool", "install", "--tool-path", tools, "--add-source", feed, "mklrnn");
 
         var (code, output, error) = ExternalProcess.Run(Path.Combine(tools, "mklrnn"), ["info", "--json"], temp.Path);
@@ -117,4 +105,20 @@ public sealed class PackageTests
         Assert.Equal(NativeLoader.KernelIsa, info.GetProperty("kernel_isa").GetString());
         Assert.Equal(NativeLoader.IntelCpuOverrideReason, info.GetProperty("mkl_intel_cpu_override_reason").GetString());
     }
+
+    /// <summary>Packs the Release build of a project into temp/feed; the environment points NuGet at a private cache.</summary>
+    private static (string Feed, Dictionary<string, string> Environment) PackIntoFeed(TempFolder temp, string project)
+    {
+        var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = temp["packages"] };
+        ExternalProcess.Dotnet(ReadmeExampleTests.RepositoryRoot(), environment, "pack", project, "-c", "Release", "--no-build", "-o", temp["feed"], "-nologo");
+        return (temp["feed"], environment);
+    }
+
+    /// <summary>A nuget.config whose only source is the feed (offline, and no other version can win).</summary>
+    private static void WriteFeedConfig(string folder, string feed) =>
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
+            <configuration>
+              <packageSources><clear /><add key="feed" value="{feed}" /></packageSources>
+            </configuration>
+            """);
 }

@@ -13,7 +13,7 @@ public sealed class FuzzHarnessTests
     {
         using var temp = new TempFolder();
         var target = new FuzzTarget("parse-documents-nothing", (bytes, _) => SafeTensorsFile.Parse(bytes, "fuzz"));
-        var loop = new FuzzLoop(target, Seeds, temp.Path, seed: 1, hangLimit: TimeSpan.FromSeconds(5));
+        var loop = new FuzzLoop(target, Seeds, temp.Path, seed: 1, hangLimit: TimeSpan.FromSeconds(5), log: TextWriter.Null);
         Assert.True(loop.Run(TimeSpan.Zero));
         Assert.Equal(2, loop.Findings); // both seeds throw InvalidDataException, which this target does not document
         Assert.Equal(2, Directory.GetFiles(Path.Combine(temp.Path, "findings")).Length);
@@ -24,7 +24,7 @@ public sealed class FuzzHarnessTests
     {
         using var temp = new TempFolder();
         FuzzTarget target = Assert.Single(FuzzTargets.All, t => t.Name == "safetensors");
-        var loop = new FuzzLoop(target, Seeds, temp.Path, seed: 1, hangLimit: TimeSpan.FromSeconds(5));
+        var loop = new FuzzLoop(target, Seeds, temp.Path, seed: 1, hangLimit: TimeSpan.FromSeconds(5), log: TextWriter.Null);
         Assert.True(loop.Run(TimeSpan.FromSeconds(1)));
         Assert.Equal(0, loop.Findings);
         Assert.True(loop.CorpusSize > Seeds.Length, $"corpus {loop.CorpusSize}");
@@ -36,7 +36,7 @@ public sealed class FuzzHarnessTests
         using var temp = new TempFolder();
         using var release = new ManualResetEventSlim();
         var target = new FuzzTarget("hangs", (_, _) => release.Wait(TimeSpan.FromSeconds(30)));
-        var loop = new FuzzLoop(target, [new byte[1]], temp.Path, seed: 1, hangLimit: TimeSpan.FromMilliseconds(200));
+        var loop = new FuzzLoop(target, [new byte[1]], temp.Path, seed: 1, hangLimit: TimeSpan.FromMilliseconds(200), log: TextWriter.Null);
         Assert.False(loop.Run(TimeSpan.Zero));
         Assert.Equal(1, loop.Findings);
         release.Set();
