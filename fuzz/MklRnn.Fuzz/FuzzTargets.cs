@@ -1,3 +1,4 @@
+using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Seq2Seq;
@@ -14,6 +15,7 @@ internal static class FuzzTargets
         new("stack-state-dict", (_, path) => RecurrentStack.FromStateDict(path, "rnn.").Dispose(), typeof(InvalidDataException)),
         new("stack-load-weights", (_, path) => LoadWeights(path), typeof(InvalidDataException)),
         new("seq2seq-load", (_, path) => Seq2SeqModel.Load(path).Dispose(), typeof(InvalidDataException)),
+        new("charlm-load", (_, path) => CharLmFile.Load(path).Model.Dispose(), typeof(CharLmException)),
     ];
 
     /// <summary>Every tensor through every reader that accepts its dtype: the readers must hold on any header that parsed.</summary>

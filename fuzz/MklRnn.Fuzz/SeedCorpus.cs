@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Seq2Seq;
@@ -33,6 +34,13 @@ internal static class SeedCorpus
                    Cell = CellKind.Gru, SourceVocabularySize = 5, TargetVocabularySize = 5, EmbeddingSize = 2, HiddenSize = 3, BosId = 0, EosId = 1,
                }))
             model.Save(Path.Combine(dir, "seq2seq_gru.safetensors"));
+
+        using (var charLm = new CharLmModel(new CharLmSpec(CellKind.Lstm, 4, 3, 4, 2), seed: 3))
+        {
+            var writer = new SafeTensorsWriter();
+            CharLmFile.Add(writer, charLm, new Vocabulary(["a", "b", " ", "\n"]));
+            writer.Save(Path.Combine(dir, "charlm_lstm_2l.safetensors"));
+        }
 
         // Issue 11 item 6: a lone surrogate escape in the header (threw InvalidOperationException).
         File.WriteAllBytes(Path.Combine(dir, "hostile_lone_surrogate.safetensors"), Framed("{\"\\ud800\":{}}"));
