@@ -57,19 +57,3 @@ public static class StateDict
     internal static string Summarize(IReadOnlyList<string> problems, int shown = 40) =>
         string.Join("; ", problems.Take(shown)) + (problems.Count > shown ? $"; and {problems.Count - shown} more" : "");
 }
-
-/// <summary>How a state_dict must match the module it is loaded into.</summary>
-public enum StateDictMatch
-{
-    /// <summary>Every parameter present; extra tensors ignored (a bigger model's file loads its part).</summary>
-    RequireAll,
-
-    /// <summary>Every parameter present and no tensor under the prefix left over (PyTorch's strict=True).</summary>
-    Strict,
-
-    /// <summary>Load the parameters present, skip the rest (PyTorch's strict=False); shapes must still match.</summary>
-    Partial,
-}
-
-/// <summary>What did not match in a state_dict load (PyTorch's missing_keys / unexpected_keys).</summary>
-public sealed record StateDictMismatch(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected);
