@@ -46,11 +46,14 @@ internal static class Seq2SeqVerb
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
         var score = WithDefault("--score", "attention score: dot, general or concat", "general");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
+        var attention = WithDefault("--attention", "global, local-m (window around the decoder step) or local-p (predicted window)", "global");
+        var window = WithDefault("--window", "half-width D of the local attention window", 3);
+        var reverseSource = new Option<bool>("--reverse-source") { Description = "the encoder reads each source reversed" };
         var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, minAccuracy,
+            bidirectional, score, noFeeding, attention, window, reverseSource, minAccuracy,
         };
         command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {
@@ -74,6 +77,9 @@ internal static class Seq2SeqVerb
                     Bidirectional = parse.GetValue(bidirectional),
                     Score = AttentionScores.Parse(parse.GetValue(score)!),
                     InputFeeding = !parse.GetValue(noFeeding),
+                    Attention = AttentionKinds.Parse(parse.GetValue(attention)!),
+                    Window = AttentionKinds.Parse(parse.GetValue(attention)!) == AttentionKind.Global ? 0 : Positive(parse.GetValue(window), "--window"),
+                    ReverseSource = parse.GetValue(reverseSource),
                 },
             };
             return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
@@ -86,7 +92,8 @@ internal static class Seq2SeqVerb
         using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
         Seq2SeqConfig c = trainer.Model.Config;
         log.WriteLine($"seq2seq: reversing {options.MinLength}-{options.MaxLength} digit strings; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
-            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
+            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionKinds.Name(c.Attention)}{(c.Window > 0 ? $" D={c.Window}" : "")} {AttentionScores.Name(c.Score)}"
+            + $"{(c.InputFeeding ? ", input feeding" : "")}{(c.ReverseSource ? ", reversed source" : "")}; "
             + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
         double accuracy = trainer.Train(log);
         trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
