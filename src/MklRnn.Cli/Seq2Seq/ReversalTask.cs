@@ -53,7 +53,7 @@ internal sealed class ReversalTask
     /// </summary>
     public void Batch(long step, int[][] sources, int[][] targets)
     {
-        var random = new Random(StepSeed(_seed, step));
+        var random = new Random(Seeds.Mix(_seed, step));
         for (int i = 0; i < sources.Length; i++)
         {
             int[] s;
@@ -72,18 +72,6 @@ internal sealed class ReversalTask
     }
 
     public static string Format(IEnumerable<int> ids) => string.Concat(ids.Select(id => id < Digits ? (char)('0' + id) : id == Eos ? '$' : '^'));
-
-    /// <summary>
-    /// The seed of batch `step`: the same in every process (HashCode.Combine is randomised per process, so a
-    /// run could not be repeated). SplitMix64's finaliser over (seed, step).
-    /// </summary>
-    internal static int StepSeed(int seed, long step)
-    {
-        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)step;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
-    }
 
     private static int[] RandomDigits(Random random, int length) => Enumerable.Range(0, length).Select(_ => random.Next(Digits)).ToArray();
 
