@@ -194,7 +194,7 @@ internal static class Seq2SeqVerb
     }
 
     /// <summary>Runs a subcommand; a user error (bad value, unreadable or unwritable file) is one line on stderr and exit 2.</summary>
-    private static int Guarded(string verb, ParseResult parse, Func<int> run)
+    internal static int Guarded(string verb, ParseResult parse, Func<int> run)
     {
         try
         {
@@ -207,7 +207,7 @@ internal static class Seq2SeqVerb
         }
     }
 
-    private static int Positive(int value, string name) =>
+    internal static int Positive(int value, string name) =>
         value >= 1 ? value : throw new ArgumentException($"{name} must be >= 1, got {value}");
 
     private static CellKind ParseCell(string name) => name switch
