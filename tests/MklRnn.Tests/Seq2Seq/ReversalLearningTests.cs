@@ -45,6 +45,16 @@ public class ReversalLearningTests
         using var trainer = new ReversalTrainer(options);
         double accuracy = trainer.Train(log: null);
         Assert.True(accuracy >= 0.95, $"{kind}{(reverseSource ? " reversed source" : "")}: held-out sequence accuracy {accuracy:P1} < 95% after {options.Steps} steps");
+
+        // Output digit j of a reversal is source digit len - 1 - j: attention's argmax (in the source's own
+        // order, whatever the encoder read) must point there, what unknown-word replacement relies on.
+        int[][] sources = trainer.Task.HeldOut.Take(100).ToArray();
+        var (hypotheses, alignments) = AlignedGreedyDecoder.Decode(trainer.Model, TokenBatch.From(sources, ReversalTask.Digits), options.MaxLength + 2);
+        int aligned = 0, total = 0;
+        for (int i = 0; i < sources.Length; i++)
+            for (int j = 0; j < hypotheses[i].Tokens.Length; j++, total++)
+                if (alignments[i][j] == sources[i].Length - 1 - j) aligned++;
+        Assert.True(aligned >= 0.9 * total, $"attention's argmax is on the reversed position for {aligned} of {total} output digits");
     }
 
     [Fact]
