@@ -80,8 +80,8 @@ internal static class Seq2SeqVerb
                     Bidirectional = parse.GetValue(bidirectional),
                     Score = AttentionScores.Parse(parse.GetValue(score)!),
                     InputFeeding = !parse.GetValue(noFeeding),
-                    Attention = AttentionKinds.Parse(parse.GetValue(attention)!),
-                    Window = AttentionKinds.Parse(parse.GetValue(attention)!) == AttentionKind.Global ? 0 : Positive(parse.GetValue(window), "--window"),
+                    Attention = ParseAttention(parse.GetValue(attention)!),
+                    Window = ParseAttention(parse.GetValue(attention)!) == AttentionKind.Global ? 0 : Positive(parse.GetValue(window), "--window"),
                     ReverseSource = parse.GetValue(reverseSource),
                 },
             };
@@ -245,6 +245,10 @@ internal static class Seq2SeqVerb
 
     internal static int Positive(int value, string name) =>
         value >= 1 ? value : throw new ArgumentException($"{name} must be >= 1, got {value}");
+
+    private static AttentionKind ParseAttention(string name) => name is "global" or "local-m" or "local-p"
+        ? AttentionKinds.Parse(name)
+        : throw new ArgumentException($"--attention: expected global, local-m or local-p, got '{name}'");
 
     private static CellKind ParseCell(string name) => name switch
     {
