@@ -6,18 +6,6 @@ using MklRnn.Training;
 
 namespace MklRnn.Cli.Classify;
 
-/// <summary>The architecture of a <see cref="SequenceClassifier"/>.</summary>
-internal sealed record ClassifierConfig
-{
-    public CellKind Cell { get; init; } = CellKind.Lstm;
-    public int VocabularySize { get; init; } = BracketTask.Alphabet.Length;
-    public int ClassCount { get; init; } = BracketTask.ClassCount;
-    public int EmbeddingSize { get; init; } = 16;
-    public int HiddenSize { get; init; } = 64;
-    public int NumLayers { get; init; } = 1;
-    public bool Bidirectional { get; init; }
-}
-
 /// <summary>
 /// Many-to-one: embedding ("embedding.weight"), a recurrent stack ("rnn.*", any cell, layers, optionally
 /// bidirectional) over variable-length batches, and a <see cref="ManyToOneHead"/> ("classifier.*") reading each
