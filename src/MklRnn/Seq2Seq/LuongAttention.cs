@@ -211,7 +211,10 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         _stepCount++;
     }
 
-    /// <summary>The attention weights of the last step since Begin, (N, S), 0 beyond each sequence's length (also readable after backward).</summary>
+    /// <summary>
+    /// The attention weights of the last step since Begin, (N, S), 0 beyond each sequence's length and outside its
+    /// local window (also readable after backward). For local attention this spreads the windows over a dense copy: O(S) per call.
+    /// </summary>
     public ReadOnlySpan<float> LastWeights
     {
         get
