@@ -4,8 +4,6 @@ namespace MklRnn.Seq2Seq;
 /// Greedy decoding that also reports, for every output token, the source position attention weighted most at
 /// that step (within the window for local attention), in the source's own order (undoing
 /// <see cref="Seq2SeqConfig.ReverseSource"/>): what unknown-word replacement (Luong et al. 2015) copies from.
-/// All rows are stepped every step (a finished row is fed EOS and ignored), so the attention weights of a
-/// step line up with the rows.
 /// </summary>
 public static class AlignedGreedyDecoder
 {
@@ -14,44 +12,21 @@ public static class AlignedGreedyDecoder
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sources);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
-        IStepDecoder decoder = model.StartDecoding(sources);
-        int N = decoder.Rows, V = decoder.VocabularySize, W = decoder.StateSize, S = sources.SeqLength;
-        var tokens = new int[N];
-        Array.Fill(tokens, decoder.StartToken);
-        var state = new float[N * W];
-        decoder.InitialState(state);
-        var logits = new float[N * V];
-        var output = Enumerable.Range(0, N).Select(_ => new List<int>()).ToArray();
-        var aligned = Enumerable.Range(0, N).Select(_ => new List<int>()).ToArray();
-        var logProbability = new double[N];
-        var ended = new bool[N];
-        for (int step = 0; step < maxLength && ended.Contains(false); step++)
+        int S = sources.SeqLength;
+        var aligned = Enumerable.Range(0, sources.BatchSize).Select(_ => new List<int>()).ToArray();
+        Hypothesis[] hypotheses = GreedyDecoder.Decode(model.StartDecoding(sources), maxLength, rows =>
         {
-            decoder.Step(tokens, state, logits, state);
-            ReadOnlySpan<float> weights = model.Decoder.Attention.LastWeights; // (N, S)
-            for (int n = 0; n < N; n++)
+            // The step's attention weights, (rows, S): row i is source rows[i] (one decoding row per source).
+            ReadOnlySpan<float> weights = model.Decoder.Attention.LastWeights;
+            for (int i = 0; i < rows.Length; i++)
             {
-                if (ended[n]) continue;
-                Span<float> row = logits.AsSpan(n * V, V);
-                LogSoftmax.InPlace(row);
-                int best = 0;
-                for (int v = 1; v < V; v++) if (row[v] > row[best]) best = v;
-                logProbability[n] += row[best];
-                tokens[n] = best;
-                if (best == decoder.EndToken)
-                {
-                    ended[n] = true;
-                    continue;
-                }
-                int len = sources.Lengths[n], s = 0;
-                ReadOnlySpan<float> a = weights.Slice(n * S, len);
-                for (int i = 1; i < len; i++) if (a[i] > a[s]) s = i;
-                output[n].Add(best);
-                aligned[n].Add(model.Encoder.SourcePosition(s, len));
+                int n = rows[i], len = sources.Lengths[n], best = 0;
+                ReadOnlySpan<float> a = weights.Slice(i * S, len);
+                for (int s = 1; s < len; s++) if (a[s] > a[best]) best = s;
+                aligned[n].Add(model.Encoder.SourcePosition(best, len));
             }
-        }
-        var hypotheses = Enumerable.Range(0, N).Select(n => new Hypothesis(output[n].ToArray(), logProbability[n], logProbability[n], ended[n])).ToArray();
-        return (hypotheses, aligned.Select(a => a.ToArray()).ToArray());
+        });
+        // The step that emitted EOS has an alignment too; keep one per output token.
+        return (hypotheses, aligned.Select((a, n) => a.Take(hypotheses[n].Tokens.Length).ToArray()).ToArray());
     }
 }
