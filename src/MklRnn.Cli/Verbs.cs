@@ -12,6 +12,7 @@ internal static class Verbs
         yield return SampleVerb.Create();
         yield return DemoVerb.Create();
         yield return Seq2SeqVerb.Create();
+        yield return ClassifyVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
