@@ -1,0 +1,53 @@
+using MklRnn.Layers;
+using MklRnn.Training;
+
+namespace MklRnn.Onnx;
+
+/// <summary>What follows the linear head, if anything.</summary>
+public enum OutputActivation { None, Softmax, LogSoftmax }
+
+/// <summary>
+/// A recurrent model as ONNX graphs describe it: an optional embedding (Gather over a table), the
+/// recurrent stack, an optional linear head and its activation. Names are the graph's tensor names,
+/// so a caller can feed the same inputs it would feed ONNX Runtime. Owns and disposes its modules.
+/// </summary>
+public sealed class OnnxRecurrentModel : IDisposable
+{
+    public OnnxRecurrentModel(RecurrentStack stack, Embedding? embedding = null, LinearSoftmaxHead? head = null,
+        OutputActivation activation = OutputActivation.None)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        if (embedding != null && embedding.EmbeddingSize != stack.Config.InputSize)
+            throw new ArgumentException($"embedding size {embedding.EmbeddingSize} differs from the stack's input size {stack.Config.InputSize}", nameof(embedding));
+        if (head != null && head.HiddenSize != stack.Config.OutputSize)
+            throw new ArgumentException($"head input {head.HiddenSize} differs from the stack's output width {stack.Config.OutputSize}", nameof(head));
+        if (activation != OutputActivation.None && head == null)
+            throw new ArgumentException("a softmax needs a head", nameof(activation));
+        Stack = stack;
+        Embedding = embedding;
+        Head = head;
+        Activation = activation;
+    }
+
+    public RecurrentStack Stack { get; }
+    public Embedding? Embedding { get; }
+    public LinearSoftmaxHead? Head { get; }
+    public OutputActivation Activation { get; }
+
+    /// <summary>Graph input of the sequences (float (T, N, I), or int64 ids (T, N) with an embedding).</summary>
+    public string InputName { get; init; } = "input";
+    /// <summary>Graph input of sequence_lens, when the graph has one.</summary>
+    public string? LengthsName { get; init; }
+    /// <summary>Graph inputs of the initial states, when the graph has them.</summary>
+    public string? H0Name { get; init; }
+    public string? C0Name { get; init; }
+    /// <summary>The graph's states are batch-major (N, D, H), as ONNX layout = 1 has them, rather than (D, N, H).</summary>
+    public bool BatchwiseStates { get; init; }
+
+    public void Dispose()
+    {
+        Stack.Dispose();
+        Embedding?.Dispose();
+        Head?.Dispose();
+    }
+}
