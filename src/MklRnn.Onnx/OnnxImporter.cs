@@ -114,6 +114,8 @@ public static class OnnxImporter
                 Dropout = MetadataDropout(),
             };
 
+            // Every weight is read (sizes checked against the bytes there) before the stack allocates anything.
+            LayerWeights[] weights = layers.Select((n, l) => ReadLayer(config, n, l, peephole)).ToArray();
             var stack = new RecurrentStack(config);
             Embedding? embedding = null;
             LinearSoftmaxHead? head = null;
@@ -122,7 +124,7 @@ public static class OnnxImporter
                 string? lengths = null, h0 = null, c0 = null;
                 for (int l = 0; l < layers.Length; l++)
                 {
-                    LoadLayer(stack, layers[l], l, peephole);
+                    LoadLayer(stack, weights[l], l);
                     lengths = StateInput(layers[l], 4, "sequence_lens", lengths, allowZeros: false);
                     h0 = StateInput(layers[l], 5, "initial_h", h0, allowZeros: true);
                     if (config.Cell == CellKind.Lstm) c0 = StateInput(layers[l], 6, "initial_c", c0, allowZeros: true);
@@ -233,25 +235,33 @@ public static class OnnxImporter
             return OnnxTensors.ReadFloat(t, _folder);
         }
 
-        private void LoadLayer(RecurrentStack stack, NodeProto node, int layer, bool peephole)
+        /// <summary>One node's W, R, B and P in ONNX order, as read (B zeros when absent).</summary>
+        private sealed record LayerWeights(float[] W, float[] R, float[] B, float[]? P);
+
+        private LayerWeights ReadLayer(RnnConfig c, NodeProto node, int layer, bool peephole)
         {
-            RnnConfig c = stack.Config;
             int D = c.Directions, H = c.HiddenSize, GH = c.GateCount * H, I = c.LayerInputSize(layer);
             float[] w = WeightValues(node, 1, "W", [D, GH, I]);
             float[] r = WeightValues(node, 2, "R", [D, GH, H]);
             float[] b = Optional(node, 3) != null ? WeightValues(node, 3, "B", [D, 2 * GH]) : new float[D * 2 * GH];
             bool hasP = node.OpType == "LSTM" && Optional(node, 7) != null;
             if (hasP != peephole) throw Error(node, "peepholes P are given for some layers only");
-            float[] p = hasP ? WeightValues(node, 7, "P", [D, 3 * H]) : [];
+            return new LayerWeights(w, r, b, hasP ? WeightValues(node, 7, "P", [D, 3 * H]) : null);
+        }
+
+        private static void LoadLayer(RecurrentStack stack, LayerWeights weights, int layer)
+        {
+            RnnConfig c = stack.Config;
+            int D = c.Directions, H = c.HiddenSize, GH = c.GateCount * H, I = c.LayerInputSize(layer);
             int[] map = GateOrder.TorchFromOnnx(c.Cell);
             for (int d = 0; d < D; d++)
             {
                 string suffix = $"_l{layer}" + (d == 1 ? "_reverse" : "");
-                GateOrder.Permute(w.AsSpan(d * GH * I, GH * I), stack["weight_ih" + suffix].Data, map, H * I);
-                GateOrder.Permute(r.AsSpan(d * GH * H, GH * H), stack["weight_hh" + suffix].Data, map, H * H);
-                GateOrder.Permute(b.AsSpan(d * 2 * GH, GH), stack["bias_ih" + suffix].Data, map, H);
-                GateOrder.Permute(b.AsSpan(d * 2 * GH + GH, GH), stack["bias_hh" + suffix].Data, map, H);
-                if (hasP) GateOrder.Permute(p.AsSpan(d * 3 * H, 3 * H), stack["weight_peephole" + suffix].Data, GateOrder.Peephole, H);
+                GateOrder.Permute(weights.W.AsSpan(d * GH * I, GH * I), stack["weight_ih" + suffix].Data, map, H * I);
+                GateOrder.Permute(weights.R.AsSpan(d * GH * H, GH * H), stack["weight_hh" + suffix].Data, map, H * H);
+                GateOrder.Permute(weights.B.AsSpan(d * 2 * GH, GH), stack["bias_ih" + suffix].Data, map, H);
+                GateOrder.Permute(weights.B.AsSpan(d * 2 * GH + GH, GH), stack["bias_hh" + suffix].Data, map, H);
+                if (weights.P != null) GateOrder.Permute(weights.P.AsSpan(d * 3 * H, 3 * H), stack["weight_peephole" + suffix].Data, GateOrder.Peephole, H);
             }
         }
 
