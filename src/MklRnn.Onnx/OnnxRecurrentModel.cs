@@ -9,12 +9,15 @@ public enum OutputActivation { None, Softmax, LogSoftmax }
 /// <summary>
 /// A recurrent model as ONNX graphs describe it: an optional embedding (Gather over a table), the
 /// recurrent stack, an optional linear head and its activation. Names are the graph's tensor names,
-/// so a caller can feed the same inputs it would feed ONNX Runtime. Owns and disposes its modules.
+/// so a caller can feed the same inputs it would feed ONNX Runtime. Owns and disposes its modules unless told otherwise.
 /// </summary>
 public sealed class OnnxRecurrentModel : IDisposable
 {
+    private readonly bool _ownsModules;
+
+    /// <param name="ownsModules">false: the modules belong to another model (a char LM being exported) and Dispose leaves them.</param>
     public OnnxRecurrentModel(RecurrentStack stack, Embedding? embedding = null, LinearSoftmaxHead? head = null,
-        OutputActivation activation = OutputActivation.None)
+        OutputActivation activation = OutputActivation.None, bool ownsModules = true)
     {
         ArgumentNullException.ThrowIfNull(stack);
         if (embedding != null && embedding.EmbeddingSize != stack.Config.InputSize)
@@ -27,6 +30,7 @@ public sealed class OnnxRecurrentModel : IDisposable
         Embedding = embedding;
         Head = head;
         Activation = activation;
+        _ownsModules = ownsModules;
     }
 
     public RecurrentStack Stack { get; }
@@ -46,6 +50,7 @@ public sealed class OnnxRecurrentModel : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsModules) return;
         Stack.Dispose();
         Embedding?.Dispose();
         Head?.Dispose();
