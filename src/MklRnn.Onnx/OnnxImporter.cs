@@ -98,7 +98,7 @@ public static class OnnxImporter
             }
             else inputName = root0.Input ?? throw Error(layers[0], "its input X is neither a graph input nor an embedding");
             for (int l = 1; l < layers.Length; l++)
-                if (SingleRoot(layers[l], 0, "X").Node != layers[l - 1])
+                if (SingleRoot(layers[l], 0, "X").Tensor != layers[l - 1].Output[0])
                     throw Error(layers[l], $"its input X does not come from the layer before (node '{layers[l - 1].Name}')");
 
             bool peephole = layers[0].OpType == "LSTM" && Optional(layers[0], 7) != null;
@@ -156,8 +156,8 @@ public static class OnnxImporter
                 throw new OnnxFormatException($"unsupported op types (a recurrent stack with embedding and head is expected): {string.Join("; ", unsupported)}");
         }
 
-        /// <summary>A tensor's origin, traced back through glue: a graph input, a recurrent node, an embedding's Gather, or zeros.</summary>
-        private readonly record struct Root(string? Input, NodeProto? Node, bool Zeros);
+        /// <summary>A tensor's origin, traced back through glue: a graph input, a node output (recurrent or embedding; Tensor names which), or zeros.</summary>
+        private readonly record struct Root(string? Input, NodeProto? Node, bool Zeros, string? Tensor = null);
 
         private void Roots(string name, List<Root> found, int depth)
         {
@@ -169,7 +169,7 @@ public static class OnnxImporter
             }
             if (_graphInputs.Contains(name)) { found.Add(new Root(name, null, false)); return; }
             if (!_producers.TryGetValue(name, out NodeProto? p)) throw new OnnxFormatException($"tensor '{name}' is neither a graph input, an initializer nor a node output");
-            if (Recurrent.Contains(p.OpType) || IsEmbedding(p)) { found.Add(new Root(null, p, false)); return; }
+            if (Recurrent.Contains(p.OpType) || IsEmbedding(p)) { found.Add(new Root(null, p, false, name)); return; }
             switch (p.OpType)
             {
                 case "Shape": return; // a shape, no data
@@ -306,7 +306,8 @@ public static class OnnxImporter
             }
             if (linear.Length > 1) throw Error(linear[1], "a second linear layer (one head is supported)");
             NodeProto node = linear[0];
-            if (SingleRoot(node, 0, "A").Node != last) throw Error(node, $"its input does not come from the last recurrent layer '{last.Name}'");
+            if (SingleRoot(node, 0, "A").Tensor != last.Output[0])
+                throw Error(node, $"its input does not come from the output Y of the last recurrent layer '{last.Name}' (a head on the final state is not supported)");
             TensorProto weight = Weight(node, 1, "B");
             bool transB = node.Attribute.Any(a => a.Name == "transB" && a.I == 1);
             foreach (AttributeProto a in node.Attribute)
