@@ -122,3 +122,24 @@ public class OnnxCliTests
         Assert.Equal(model.Embedding.Weight.Values.ToArray(), back.Embedding!.Weight.Values.ToArray());
     }
 }
+
+/// <summary>`mklrnn bench --engine onnxruntime`: the harness's RESULT line with engine onnxruntime, after ORT's output was checked against MklRnn's.</summary>
+public class OrtBenchEngineTests
+{
+    [Fact]
+    public void Bench_engine_onnxruntime_prints_the_result_line()
+    {
+        var (code, output, error) = CliRunner.Run("bench", "--engine", "onnxruntime", "--cell", "gru", "--T", "6", "--N", "3", "--I", "8", "--H", "8",
+            "--dirs", "2", "--layers", "2", "--lengths", "uniform", "--iters", "2", "--warmup", "1", "--min-time", "0", "--threads", "1", "--json");
+        Assert.True(code == 0, error);
+        Assert.Contains("RESULT {\"engine\":\"onnxruntime\",\"cell\":\"gru\"", output);
+    }
+
+    [Fact]
+    public void Bench_engine_onnxruntime_refuses_training_with_the_protocols_exit_4()
+    {
+        var (code, _, error) = CliRunner.Run("bench", "--engine", "onnxruntime", "--mode", "train", "--T", "2", "--N", "1", "--I", "4", "--H", "4", "--threads", "1");
+        Assert.Equal(4, code);
+        Assert.Contains("inference only", error);
+    }
+}
