@@ -84,7 +84,7 @@ public static class OnnxImporter
             {
                 RecurrentNodeAttributes a = RecurrentNodeAttributes.Parse(n);
                 if (a != first)
-                    throw new OnnxFormatException($"node '{n.Name}' ({n.OpType}): {a} differs from the first layer's {first}; a stack needs one cell, size, direction and layout");
+                    throw new OnnxFormatException($"node '{n.Name}' ({n.OpType}): {a} differs from the first layer's {first}; a stack needs one cell, size, direction and layout (reverse layers only under reverse layers)");
             }
 
             // Layer 0's input: a graph input (through glue) or an embedding's Gather.
@@ -134,6 +134,7 @@ public static class OnnxImporter
                 return new OnnxRecurrentModel(stack, embedding, head, activation)
                 {
                     InputName = inputName, LengthsName = lengths, H0Name = h0, C0Name = c0, BatchwiseStates = first.Layout == 1,
+                    TimeReversed = first.Reverse,
                 };
             }
             catch

@@ -48,6 +48,34 @@ public sealed class OnnxRecurrentModel : IDisposable
     /// <summary>The graph's states are batch-major (N, D, H), as ONNX layout = 1 has them, rather than (D, N, H).</summary>
     public bool BatchwiseStates { get; init; }
 
+    /// <summary>
+    /// Every layer has direction 'reverse': the graph equals the (forward) stack run on each sequence reversed
+    /// in time within its length, its output reversed back; <see cref="Forward"/> does that.
+    /// </summary>
+    public bool TimeReversed { get; init; }
+
+    /// <summary>
+    /// The stack's forward as the graph computes it (time-reversed when <see cref="TimeReversed"/>); arguments as
+    /// <see cref="RecurrentStack.Forward"/> (inference).
+    /// </summary>
+    public void Forward(ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
+        ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, Span<float> hN = default, Span<float> cN = default,
+        ReadOnlySpan<int> lengths = default)
+    {
+        if (!TimeReversed)
+        {
+            Stack.Forward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+            return;
+        }
+        RnnConfig c = Stack.Config;
+        var reversedInput = new float[input.Length];
+        var timeOrder = new TimeReversal(seqLength, batchSize, c.BatchFirst, lengths);
+        timeOrder.Apply(input, reversedInput, c.InputSize);
+        var reversedOutput = new float[output.Length];
+        Stack.Forward(reversedInput, seqLength, batchSize, reversedOutput, h0, c0, hN, cN, lengths);
+        timeOrder.Apply(reversedOutput, output, c.OutputSize);
+    }
+
     public void Dispose()
     {
         if (!_ownsModules) return;

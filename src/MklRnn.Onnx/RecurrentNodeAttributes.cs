@@ -5,10 +5,10 @@ namespace MklRnn.Onnx;
 
 /// <summary>
 /// The attributes of one ONNX LSTM / GRU / RNN node that a <see cref="MklRnn.Layers.RecurrentStack"/> can
-/// honour. Anything else (clip, input_forget, non-default activations or their alpha/beta, direction
-/// 'reverse') is refused with an error naming the node and the attribute.
+/// honour. Anything else (clip, input_forget, non-default activations or their alpha/beta) is refused with
+/// an error naming the node and the attribute.
 /// </summary>
-internal sealed record RecurrentNodeAttributes(CellKind Cell, int HiddenSize, int Directions, int Layout, bool LinearBeforeReset)
+internal sealed record RecurrentNodeAttributes(CellKind Cell, int HiddenSize, int Directions, int Layout, bool LinearBeforeReset, bool Reverse)
 {
     /// <summary>Hidden sizes beyond this are refused before any weight is read (no ONNX RNN comes close).</summary>
     public const int MaxHiddenSize = 1 << 16;
@@ -45,8 +45,8 @@ internal sealed record RecurrentNodeAttributes(CellKind Cell, int HiddenSize, in
         {
             "forward" => 1,
             "bidirectional" => 2,
-            "reverse" => throw new OnnxFormatException($"{where}: attribute 'direction' = 'reverse' is not supported (a stack runs forward or both directions)"),
-            _ => throw new OnnxFormatException($"{where}: attribute 'direction' = '{direction}', expected forward or bidirectional"),
+            "reverse" => 1,
+            _ => throw new OnnxFormatException($"{where}: attribute 'direction' = '{direction}', expected forward, reverse or bidirectional"),
         };
         CellKind cell = node.OpType switch
         {
@@ -56,7 +56,7 @@ internal sealed record RecurrentNodeAttributes(CellKind Cell, int HiddenSize, in
                 ? CheckActivations(where, activations, directions, ["Relu"], CellKind.RnnRelu)
                 : CheckActivations(where, activations, directions, ["Tanh"], CellKind.RnnTanh),
         };
-        return new RecurrentNodeAttributes(cell, (int)hidden, directions, (int)layout, linearBeforeReset == 1);
+        return new RecurrentNodeAttributes(cell, (int)hidden, directions, (int)layout, linearBeforeReset == 1, direction == "reverse");
     }
 
     private static CellKind CheckActivations(string where, string[]? given, int directions, string[] expected, CellKind cell)

@@ -1,5 +1,6 @@
 using MklRnn.IO;
 using MklRnn.Layers;
+using MklRnn.Onnx;
 
 namespace MklRnn.Cli.Run;
 
@@ -12,18 +13,19 @@ namespace MklRnn.Cli.Run;
 /// </summary>
 internal sealed class ChunkedInference
 {
-    private readonly RecurrentStack _stack; // time-major
+    private readonly OnnxRecurrentModel _model; // its stack time-major
+    private RecurrentStack Stack => _model.Stack;
     private readonly bool _batchFirst;
     private readonly int _T, _N, _I, _S, _H, _width;
     private readonly float[] _input;
     private readonly int[] _lengths;
     private readonly float[]? _h0, _c0;
 
-    public ChunkedInference(RecurrentStack timeMajorStack, SafeTensorsFile file, bool batchFirst)
+    public ChunkedInference(OnnxRecurrentModel timeMajor, SafeTensorsFile file, bool batchFirst)
     {
-        _stack = timeMajorStack;
+        _model = timeMajor;
         _batchFirst = batchFirst;
-        RnnConfig c = timeMajorStack.Config;
+        RnnConfig c = timeMajor.Stack.Config;
         if (!file.Contains("input")) throw new InvalidDataException($"{file.SourceName}: tensor 'input' is missing (expected {Layout("I")})");
         var shape = file["input"].Shape;
         if (shape.Length != 3 || shape[2] != c.InputSize || shape[0] < 1 || shape[1] < 1)
@@ -78,7 +80,7 @@ internal sealed class ChunkedInference
     public void Run(int chunk, Action<int, int>? progress = null)
     {
         if (chunk < 1) throw new InvalidDataException($"--batch {chunk}: expected >= 1");
-        bool lstm = _stack.Config.Cell == CellKind.Lstm;
+        bool lstm = Stack.Config.Cell == CellKind.Lstm;
         Output = new float[_T * _N * _width];
         HN = new float[_S * _N * _H];
         CN = lstm ? new float[_S * _N * _H] : [];
@@ -104,7 +106,7 @@ internal sealed class ChunkedInference
         var hN = new float[_S * n * _H];
         var cN = lstm ? new float[_S * n * _H] : [];
         float[] h0 = _h0 != null ? SelectStates(_h0, ids) : [], c0 = _c0 != null ? SelectStates(_c0, ids) : [];
-        _stack.Forward(x, T, n, y, h0, c0, hN, cN, lengths.All(l => l == T) ? default : lengths);
+        _model.Forward(x, T, n, y, h0, c0, hN, cN, lengths.All(l => l == T) ? default : lengths);
         for (int t = 0; t < T; t++)
             for (int j = 0; j < n; j++)
                 y.AsSpan((t * n + j) * _width, _width).CopyTo(Output.AsSpan(OutputRow(t, ids[j]) * _width, _width));

@@ -32,10 +32,10 @@ internal static class RunVerb
             if (parse.GetValue(precision) != "f32")
                 throw new InvalidDataException($"--precision {parse.GetValue(precision)}: only f32 is supported");
             if (parse.GetValue(threads) < 1) throw new InvalidDataException($"--threads {parse.GetValue(threads)}: expected >= 1");
-            using RecurrentStack stack = LoadTimeMajor(parse.GetValue(model)!);
+            using OnnxRecurrentModel loaded = LoadTimeMajor(parse.GetValue(model)!);
             MklRuntime.SetThreads(parse.GetValue(threads));
-            stack.UseSideThread = parse.GetValue(threads) >= 2;
-            var run = new ChunkedInference(stack, SafeTensorsFile.Read(parse.GetValue(input)!), parse.GetValue(batchFirst));
+            loaded.Stack.UseSideThread = parse.GetValue(threads) >= 2;
+            var run = new ChunkedInference(loaded, SafeTensorsFile.Read(parse.GetValue(input)!), parse.GetValue(batchFirst));
             bool bar = !Console.IsErrorRedirected;
             run.Run(parse.GetValue(batch), bar ? (done, total) => Console.Error.Write($"\rrun: chunk {done}/{total} [{new string('#', 30 * done / total),-30}]") : null);
             if (bar) Console.Error.WriteLine();
@@ -46,27 +46,19 @@ internal static class RunVerb
         return command;
     }
 
-    /// <summary>The model's stack, time-major (chunks are gathered time-major whatever the model's layout).</summary>
-    private static RecurrentStack LoadTimeMajor(string path)
+    /// <summary>The model, its stack time-major (chunks are gathered time-major whatever the model's layout).</summary>
+    private static OnnxRecurrentModel LoadTimeMajor(string path)
     {
-        RecurrentStack stack;
-        if (Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase))
+        OnnxRecurrentModel model = Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase)
+            ? OnnxImporter.Load(path) : new OnnxRecurrentModel(RecurrentStack.Load(path));
+        using (model)
         {
-            OnnxRecurrentModel model = OnnxImporter.Load(path);
             if (model.Embedding != null || model.Head != null)
-            {
-                model.Dispose();
                 throw new InvalidDataException($"{path}: has an embedding or a head; run takes a bare recurrent stack over float sequences");
-            }
-            stack = model.Stack;
-        }
-        else stack = RecurrentStack.Load(path);
-        if (!stack.Config.BatchFirst) return stack;
-        using (stack)
-        {
+            RecurrentStack stack = model.Stack;
             var timeMajor = new RecurrentStack(stack.Config with { BatchFirst = false });
             for (int p = 0; p < stack.Parameters.Count; p++) stack.Parameters[p].Values.CopyTo(timeMajor.Parameters[p].Data);
-            return timeMajor;
+            return new OnnxRecurrentModel(timeMajor) { TimeReversed = model.TimeReversed };
         }
     }
 }

@@ -142,7 +142,7 @@ public class OnnxHostileInputTests
             "clip" => new AttributeProto { Name = "clip", Type = AttributeProto.Types.AttributeType.Float, F = 3f },
             "input_forget" => new AttributeProto { Name = "input_forget", Type = AttributeProto.Types.AttributeType.Int, I = 1 },
             "activations" => new AttributeProto { Name = "activations", Type = AttributeProto.Types.AttributeType.Strings, Strings = { ByteString.CopyFromUtf8("HardSigmoid"), ByteString.CopyFromUtf8("Tanh"), ByteString.CopyFromUtf8("Tanh") } },
-            _ => new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("reverse") },
+            _ => new AttributeProto { Name = "direction", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("sideways") },
         });
         var e = Refused(m);
         Assert.Contains($"'{attribute}'", e.Message);
