@@ -4,12 +4,13 @@ using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx;
+using MklRnn.Onnx.Proto;
 
 namespace MklRnn.Cli;
 
 /// <summary>
 /// <c>mklrnn convert --from A --to B</c>: a recurrent stack between .safetensors (PyTorch names, the metadata
-/// RecurrentStack.Save writes) and .onnx, and char-LM model files or checkpoints (mklrnn.charlm.v1) to .onnx.
+/// RecurrentStack.Save writes) and .onnx, and char-LM model files or checkpoints (mklrnn.charlm.v1) to .onnx and back.
 /// </summary>
 internal static class ConvertVerb
 {
@@ -19,7 +20,7 @@ internal static class ConvertVerb
         var to = new Option<string>("--to") { Description = "Destination: .onnx or .safetensors (written atomically)", Required = true };
         var lengths = new Option<bool>("--lengths") { Description = "ONNX export: add a 'lengths' (N, int32) input for variable-length batches" };
         var states = new Option<bool>("--initial-states") { Description = "ONNX export: add 'h0' (and 'c0') inputs" };
-        var command = new Command("convert", "Convert a recurrent model between .safetensors and .onnx (char-LM checkpoints to .onnx).") { from, to, lengths, states };
+        var command = new Command("convert", "Convert a recurrent model between .safetensors and .onnx (char-LM model files too).") { from, to, lengths, states };
         command.SetAction(parse => CharLmVerbs.Guard("convert", parse, output =>
         {
             var options = new OnnxExportOptions { WithLengths = parse.GetValue(lengths), WithInitialStates = parse.GetValue(states) };
@@ -50,7 +51,18 @@ internal static class ConvertVerb
             using var stack = RecurrentStack.Load(from);
             return Write(new OnnxRecurrentModel(stack, ownsModules: false), to, toOnnx, options);
         }
-        using OnnxRecurrentModel model = OnnxImporter.Load(from);
+        ModelProto proto = OnnxFile.Read(from);
+        using OnnxRecurrentModel model = OnnxImporter.Import(proto, Path.GetDirectoryName(Path.GetFullPath(from)), from);
+        if (!toOnnx && CharLmOnnx.FromOnnx(proto, model, from) is var (lm, lmVocabulary))
+        {
+            using (lm)
+            {
+                var writer = new SafeTensorsWriter();
+                CharLmFile.Add(writer, lm, lmVocabulary);
+                writer.Save(to);
+                return $"char LM, {lm.Rnn.Config.ModeName}, vocabulary {lmVocabulary.Count}";
+            }
+        }
         return Write(model, to, toOnnx, options);
     }
 

@@ -120,6 +120,11 @@ public class OnnxCliTests
         using OnnxRecurrentModel back = OnnxImporter.Load(folder["lm.onnx"]);
         Assert.Equal(model.Head.Weight.Values.ToArray(), back.Head!.Weight.Values.ToArray());
         Assert.Equal(model.Embedding.Weight.Values.ToArray(), back.Embedding!.Weight.Values.ToArray());
+
+        // And back to a char-LM model file, byte for byte.
+        (code, _, error) = CliRunner.Run("convert", "--from", folder["lm.onnx"], "--to", folder["back.safetensors"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(folder["lm.safetensors"]), File.ReadAllBytes(folder["back.safetensors"]));
     }
 }
 
