@@ -15,6 +15,8 @@ internal static class Verbs
         yield return ClassifyVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
+        yield return ConvertVerb.Create();
+        yield return RunVerb.Create();
         yield return PerfRunVerb.Create();
         yield return PerfCompareVerb.Create();
     }
