@@ -20,6 +20,8 @@ PACKAGES=(cmake gcc g++ make libmkl-rt libmkl-dev libomp-dev)
 PACKAGES+=(fortunes)
 # MPICH (the MPICH ABI, libmpi.so.12 family) for data-parallel training: `train --distributed` under mpirun.
 PACKAGES+=(mpich)
+# ONNX's backend node tests (LSTM, GRU, RNN), a peer's suite the ONNX importer is checked against.
+PACKAGES+=(libonnx-testdata)
 
 missing_packages() {
     local p

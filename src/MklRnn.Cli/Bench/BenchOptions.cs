@@ -22,6 +22,9 @@ internal sealed record BenchOptions
     public string Shape { get; init; } = "";
     public bool Json { get; init; }
 
+    /// <summary>"mklrnn", or "onnxruntime": the same stack exported to ONNX and run by ONNX Runtime in this process.</summary>
+    public string Engine { get; init; } = "mklrnn";
+
     /// <summary>"full" (every sequence T steps) or "uniform" (lengths uniform in [T/4, T], seeded).</summary>
     public string Lengths { get; init; } = "full";
 
@@ -44,6 +47,7 @@ internal sealed record BenchOptions
     /// <summary>The first invalid value, as a one-line message naming the option; null when all are valid.</summary>
     public string? FindError()
     {
+        if (Engine is not ("mklrnn" or "onnxruntime")) return $"--engine must be mklrnn or onnxruntime, got '{Engine}'";
         if (Mode is not ("infer" or "train")) return $"--mode must be infer or train, got '{Mode}'";
         if (Dirs is not (1 or 2)) return $"--dirs must be 1 or 2, got {Dirs}";
         if (Lengths is not ("full" or "uniform")) return $"--lengths must be full or uniform, got '{Lengths}'";

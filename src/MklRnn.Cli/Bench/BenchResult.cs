@@ -11,7 +11,8 @@ namespace MklRnn.Cli.Bench;
 internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows, double Flops, Timing Engine, Timing? GemmOnly,
     string MklVersion)
 {
-    public const string EngineName = "mklrnn";
+    /// <summary>The engine timed: "mklrnn" or "onnxruntime".</summary>
+    public string EngineName => Options.Engine;
 
     /// <summary>
     /// How the engine ran the recurrent steps: "mkl" (packed MKL GEMM per step), or "column-split" (small-batch

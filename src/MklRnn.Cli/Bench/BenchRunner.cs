@@ -45,6 +45,7 @@ internal static class BenchRunner
         int[] lengths = options.Lengths == "uniform" ? BenchInputs.UniformLengths(options.T, options.N, BenchInputs.Seed) : [];
         long rows = lengths.Length > 0 ? lengths.Sum(l => (long)l) : (long)options.T * options.N;
 
+        if (options.Engine == "onnxruntime") return MeasureOrt(options, lengths, rows, output, error);
         Timing engine;
         using (var stack = new StackWorkload(options, lengths))
         {
@@ -69,6 +70,28 @@ internal static class BenchRunner
             StepPath = StepPathOf(options, lengths),
             IntelCpuOverride = NativeLoader.IntelCpuOverrideReason,
         };
+        output.WriteLine(result.ToHumanLine());
+        if (options.Json) output.WriteLine(result.ToResultLine());
+        return Ok;
+    }
+
+    /// <summary>The same shape in ONNX Runtime (inference only; the protocol's exit 4 for training).</summary>
+    private static int MeasureOrt(BenchOptions options, int[] lengths, long rows, TextWriter output, TextWriter error)
+    {
+        if (options.Training)
+        {
+            error.WriteLine("bench: engine onnxruntime runs inference only");
+            return Unsupported;
+        }
+        using var ort = new OrtWorkload(options, lengths);
+        Timing engine = IterationTimer.Measure(ort.Run, null, options.Iters, options.Warmup, options.MinTime);
+        if (ort.SanityProblem() is string insane)
+        {
+            error.WriteLine($"bench: SANITY FAILURE: {insane}");
+            return SanityFailure;
+        }
+        double flops = FlopCount.Standard(options.ToConfig(), rows, training: false);
+        var result = new BenchResult(options, options.Threads, rows, flops, engine, null, MklRuntime.Version) { StepPath = "onnxruntime" };
         output.WriteLine(result.ToHumanLine());
         if (options.Json) output.WriteLine(result.ToResultLine());
         return Ok;

@@ -28,6 +28,9 @@ internal sealed class StackWorkload : IDisposable
 
     public RecurrentStack Stack => _stack;
 
+    /// <summary>The last iteration's output (the reference the ORT engine is checked against).</summary>
+    public float[] Output => _output;
+
     /// <summary>One timed iteration.</summary>
     public void Run()
     {

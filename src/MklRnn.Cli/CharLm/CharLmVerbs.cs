@@ -3,7 +3,10 @@ using MklRnn.CharLm;
 
 namespace MklRnn.Cli.CharLm;
 
-/// <summary>What the character LM verbs share: user errors become one line on stderr and exit code 1.</summary>
+/// <summary>
+/// What the character LM verbs share: user errors become one line on stderr and exit code 1; an output location
+/// that cannot be written is a usage error, found before any work (exit 2).
+/// </summary>
 internal static class CharLmVerbs
 {
     public const int UserError = 1;
@@ -14,6 +17,11 @@ internal static class CharLmVerbs
         try
         {
             return run(output);
+        }
+        catch (OutputPathException e)
+        {
+            error.WriteLine($"{verb}: error: {e.Message}");
+            return CommandLineApp.UsageError;
         }
         catch (CharLmException e)
         {

@@ -27,8 +27,35 @@ internal sealed record TrainingSettings
     /// <summary>Fingerprint of that text (a resume on other text is refused).</summary>
     public string TextFingerprint { get; init; } = "";
 
+    /// <summary>Read bad UTF-8 bytes of the text as U+FFFD instead of refusing the text.</summary>
+    public bool AllowInvalidUtf8 { get; init; }
+
+    /// <summary>A separate validation text (path), or null to hold out <see cref="ValidationFraction"/> of the training text.</summary>
+    public string? ValidationTextPath { get; init; }
+
+    /// <summary>Fingerprint of the validation text ("" without one).</summary>
+    public string ValidationFingerprint { get; init; } = "";
+
+    /// <summary>Share of the text held out for validation when no validation text is given (see <see cref="DataSplit"/>).</summary>
+    public double ValidationFraction { get; init; } = DataSplit.DefaultFraction;
+
+    /// <summary>The learning-rate plan: schedule, warm-up and their parameters.</summary>
+    public LearningRatePlan Schedule { get; init; } = new();
+
+    // Bounds of what a run (or a checkpoint's metadata) may ask for: a chunk of batch x seq-length tokens is held
+    // in several (rows, H) buffers, so the product is bounded too.
+    public const int MaxBatchSize = 65536, MaxSeqLength = 65536;
+    public const long MaxChunkTokens = 1L << 22;
+
     public void Validate()
     {
+        if (BatchSize > MaxBatchSize) throw new CharLmException($"--batch-size must be <= {MaxBatchSize}, got {BatchSize}");
+        if (SeqLength > MaxSeqLength) throw new CharLmException($"--seq-length must be <= {MaxSeqLength}, got {SeqLength}");
+        if ((long)BatchSize * SeqLength > MaxChunkTokens)
+            throw new CharLmException($"--batch-size x --seq-length must be <= {MaxChunkTokens:N0} characters per step, got {BatchSize} x {SeqLength}");
+        if (!(ValidationFraction > 0 && ValidationFraction <= DataSplit.MaxFraction))
+            throw new CharLmException($"--val-fraction must be in (0, {DataSplit.MaxFraction}], got {ValidationFraction}");
+        Schedule.Validate();
         if (BatchSize < 1) throw new CharLmException($"--batch-size must be >= 1, got {BatchSize}");
         if (SeqLength < 1) throw new CharLmException($"--seq-length must be >= 1, got {SeqLength}");
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new CharLmException($"--lr must be a positive number, got {LearningRate}");
@@ -57,6 +84,9 @@ internal sealed class TrainingProgress
 
     /// <summary>Validation mean loss at the steps it was measured.</summary>
     public List<(long Step, double Loss)> Validation { get; } = [];
+
+    /// <summary>Steps skipped over the run because their loss or gradient norm was not finite.</summary>
+    public long SkippedSteps { get; set; }
 
     /// <summary>The recurrent state carried into the next chunk (h, then c for LSTM), or null for zeros.</summary>
     public float[]? State { get; set; }

@@ -20,6 +20,14 @@ internal sealed record TrainResult(
     string CheckpointPath, string PlotPath, CharLmSpec Spec, long Steps, double Epochs, long SessionTokens,
     double SessionSeconds, double TrainLoss, double ValidationLoss, bool Interrupted)
 {
+    /// <summary>NAME.best.safetensors when a validation was finite, else null.</summary>
+    public string? BestPath { get; init; }
+
+    public double BestValidationLoss { get; init; } = double.NaN;
+
+    /// <summary>Why the run stopped before its budget (early stopping), or null.</summary>
+    public string? StopReason { get; init; }
+
     public double TokensPerSecond => SessionSeconds > 0 ? SessionTokens / SessionSeconds : 0;
     public double TrainPerplexity => Math.Exp(TrainLoss);
     public double ValidationPerplexity => Math.Exp(ValidationLoss);

@@ -13,6 +13,9 @@ internal sealed class ReversalTask
     public const int Eos = 11;
     public const int TargetVocabulary = 12;
 
+    /// <summary>Bounds of the task's sizes read from a checkpoint's metadata (held-out strings are built eagerly).</summary>
+    public const int MaxStringLength = 1000, MaxEvalSize = 1_000_000;
+
     private readonly int _seed;
     private readonly HashSet<string> _heldOut = [];
 

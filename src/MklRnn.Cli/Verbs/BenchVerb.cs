@@ -30,12 +30,13 @@ internal static class BenchVerb
         var json = new Option<bool>("--json") { Description = "also print the RESULT {json} line" };
         var lengths = WithDefault("--lengths", "full (all T steps) | uniform (lengths uniform in [T/4, T], seeded)", d.Lengths);
         var noGemmOnly = new Option<bool>("--no-gemm-only") { Description = "skip the GEMM-only measurement" };
+        var engine = WithDefault("--engine", "mklrnn | onnxruntime (the same stack exported to ONNX, run by ONNX Runtime in-process)", d.Engine);
 
         var command = new Command("bench",
             "Time one RNN/LSTM/GRU shape in the anchors harness protocol (median ms, GFLOP/s, GEMM-only time); "
             + "exit 2 on bad options, 4 on an unsupported cell.")
         {
-            cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, noGemmOnly,
+            cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, noGemmOnly, engine,
         };
         command.SetAction(parse => BenchRunner.Run(new BenchOptions
         {
@@ -55,6 +56,7 @@ internal static class BenchVerb
             Json = parse.GetValue(json),
             Lengths = parse.GetValue(lengths)!,
             NoGemmOnly = parse.GetValue(noGemmOnly),
+            Engine = parse.GetValue(engine)!,
         }, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }

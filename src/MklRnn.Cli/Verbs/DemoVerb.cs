@@ -23,12 +23,13 @@ internal static class DemoVerb
 
     public static int Run(string folder, double seconds, string? textPath, TextWriter output)
     {
-        Directory.CreateDirectory(folder);
+        OutputPath.CheckFolder(folder, "--out");
         string checkpoint = Path.Combine(folder, "charlm.safetensors");
         output.WriteLine($"== training a character LSTM for {seconds:F0} s on {textPath ?? Corpus.DefaultName}");
         var options = new TrainOptions
         {
             CheckpointPath = checkpoint,
+            Force = true, // the demo's folder holds the last demo run, replaced each time
             Settings = new TrainingSettings { TextPath = textPath },
             Budget = new TrainBudget(Seconds: seconds),
         };
@@ -48,7 +49,8 @@ internal static class DemoVerb
         }
         output.WriteLine();
         output.WriteLine($"== eval --checkpoint {checkpoint} --text {heldOut}");
-        output.WriteLine($"perplexity {EvalVerb.Run(checkpoint, heldOut):F4}");
+        EvalVerb.EvalResult eval = EvalVerb.Evaluate(checkpoint, heldOut);
+        output.WriteLine($"perplexity {eval.Perplexity:F4}  bits/char {eval.BitsPerCharacter:F4}");
         output.WriteLine();
         output.WriteLine($"checkpoint: {Path.GetFullPath(checkpoint)}");
         output.WriteLine($"loss curve: {Path.GetFullPath(result.PlotPath)}");

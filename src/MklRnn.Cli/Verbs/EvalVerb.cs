@@ -1,34 +1,47 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
 
-/// <summary>`mklrnn eval --checkpoint F --text PATH`: prints `perplexity X` of the text under the model.</summary>
+/// <summary>`mklrnn eval --checkpoint F --text PATH`: prints the perplexity of the text under the model and its bits per character.</summary>
 internal static class EvalVerb
 {
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model file or training checkpoint", Required = true };
         var text = new Option<string>("--text") { Description = "Text to evaluate (UTF-8), read as one stream from a zero state", Required = true };
-        var command = new Command("eval", "Perplexity of a text under a character language model: prints `perplexity X`.") { checkpoint, text };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: perplexity, bits_per_char, characters" };
+        var allowInvalid = new Option<bool>("--allow-invalid-utf8") { Description = "Read invalid UTF-8 bytes as U+FFFD instead of refusing the text" };
+        var command = new Command("eval", "Perplexity and bits per character of a text under a character language model.") { checkpoint, text, json, allowInvalid };
         command.SetAction(parse => CharLmVerbs.Guard("eval", parse, output =>
         {
-            double perplexity = Run(parse.GetValue(checkpoint)!, parse.GetValue(text)!);
-            output.WriteLine($"perplexity {perplexity.ToString("F4", CultureInfo.InvariantCulture)}");
+            EvalResult result = Evaluate(parse.GetValue(checkpoint)!, parse.GetValue(text)!, parse.GetValue(allowInvalid));
+            output.WriteLine(parse.GetValue(json)
+                ? JsonSerializer.Serialize(new { perplexity = result.Perplexity, bits_per_char = result.BitsPerCharacter, characters = result.Characters })
+                : $"perplexity {result.Perplexity.ToString("F4", CultureInfo.InvariantCulture)}  bits/char {result.BitsPerCharacter.ToString("F4", CultureInfo.InvariantCulture)}");
             return 0;
         }));
         return command;
     }
 
-    public static double Run(string checkpointPath, string textPath)
+    /// <summary>Perplexity over the text's characters after the first; bits per character = log2(perplexity).</summary>
+    public readonly record struct EvalResult(double Perplexity, int Characters)
+    {
+        public double BitsPerCharacter => Math.Log2(Perplexity);
+    }
+
+    public static EvalResult Evaluate(string checkpointPath, string textPath, bool allowInvalidUtf8 = false)
     {
         var (model, vocabulary) = CharLmFile.Load(checkpointPath);
         using (model)
         {
-            string text = Corpus.LoadFile(textPath);
-            return Evaluator.Perplexity(model, vocabulary.Encode(text, textPath));
+            int[] ids = vocabulary.Encode(Corpus.LoadFile(textPath, allowInvalidUtf8), textPath);
+            return new EvalResult(Evaluator.Perplexity(model, ids), ids.Length);
         }
     }
+
+    public static double Run(string checkpointPath, string textPath) => Evaluate(checkpointPath, textPath).Perplexity;
 }

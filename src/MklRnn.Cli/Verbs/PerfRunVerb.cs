@@ -41,7 +41,15 @@ internal static class PerfRunVerb
         }
         string stamp = DateTime.Now.ToString("yyyy-MM-dd_HHmmss", CultureInfo.InvariantCulture) + (quick ? "-quick" : "");
         string folder = Path.GetFullPath(outputFolder ?? Path.Combine(root ?? ".", "perf", "results", stamp));
-        Directory.CreateDirectory(folder);
+        try
+        {
+            OutputPath.CheckFolder(folder, "--out"); // before the suite's minutes of work
+        }
+        catch (OutputPathException e)
+        {
+            error.WriteLine($"perf-run: {e.Message}");
+            return 2;
+        }
 
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
         foreach (string arg in new[] { dll, "--artifacts", folder, "--filter", filter ?? "*" }) start.ArgumentList.Add(arg);

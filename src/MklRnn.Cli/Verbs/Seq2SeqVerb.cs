@@ -3,6 +3,7 @@ using System.Globalization;
 using MklRnn.Cli.Seq2Seq;
 using MklRnn.IO;
 using MklRnn.Seq2Seq;
+using MklRnn.Training;
 using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli;
@@ -11,7 +12,7 @@ namespace MklRnn.Cli;
 /// <c>mklrnn seq2seq train|decode</c>: the worked sequence-to-sequence example, reversing digit strings with an
 /// attentional encoder-decoder. train writes a checkpoint (model, optimizer state, task settings) atomically;
 /// decode reverses strings given on the command line, or measures held-out accuracy (greedy or beam search).
-/// Exit code 0: done; 1: --min-accuracy not reached; 2: bad input.
+/// Exit code 0: done; 1: --min-accuracy not reached, or training diverged (nothing saved); 2: bad input.
 /// </summary>
 internal static class Seq2SeqVerb
 {
@@ -46,17 +47,22 @@ internal static class Seq2SeqVerb
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
         var score = WithDefault("--score", "attention score: dot, general or concat", "general");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
+        var task = WithDefault("--task", "reversal (digit strings) or dates (word-level date normalisation, limited vocabulary)", "reversal");
+        var attention = WithDefault("--attention", "global, local-m (window around the decoder step) or local-p (predicted window)", "global");
+        var window = WithDefault("--window", "half-width D of the local attention window", 3);
+        var reverseSource = new Option<bool>("--reverse-source") { Description = "the encoder reads each source reversed" };
         var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch is the global batch" };
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, minAccuracy, distributed,
+            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed,
         };
         command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {
             var options = new ReversalOptions
             {
+                Task = parse.GetValue(task)! is "reversal" or "dates" ? parse.GetValue(task)! : throw new ArgumentException($"--task: expected reversal or dates, got '{parse.GetValue(task)}'"),
                 Steps = Positive(parse.GetValue(steps), "--steps"),
                 BatchSize = Positive(parse.GetValue(batch), "--batch"),
                 MinLength = Positive(parse.GetValue(minLength), "--min-length"),
@@ -75,8 +81,12 @@ internal static class Seq2SeqVerb
                     Bidirectional = parse.GetValue(bidirectional),
                     Score = AttentionScores.Parse(parse.GetValue(score)!),
                     InputFeeding = !parse.GetValue(noFeeding),
+                    Attention = ParseAttention(parse.GetValue(attention)!),
+                    Window = ParseAttention(parse.GetValue(attention)!) == AttentionKind.Global ? 0 : Positive(parse.GetValue(window), "--window"),
+                    ReverseSource = parse.GetValue(reverseSource),
                 },
             };
+            if (options.Task == "dates") options = options with { Model = DatesTask.Configure(options.Model) };
             string path = parse.GetValue(output)!;
             bool resumeRun = parse.GetValue(resume);
             double min = parse.GetValue(minAccuracy);
@@ -90,15 +100,21 @@ internal static class Seq2SeqVerb
 
     internal static int Train(ReversalOptions options, string path, bool resume, double minAccuracy, TextWriter log)
     {
+        OutputPath.Check(path, "--out");
         using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
         if (resume) options.Group.CheckSameParameters(trainer.Model.Parameters, "the checkpoint's parameters");
         Seq2SeqConfig c = trainer.Model.Config;
-        log.WriteLine($"seq2seq: reversing {options.MinLength}-{options.MaxLength} digit strings; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
-            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
+        string what = options.Task == "dates" ? "normalising dates" : $"reversing {options.MinLength}-{options.MaxLength} digit strings";
+        log.WriteLine($"seq2seq: {what}; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
+            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionKinds.Name(c.Attention)}{(c.Window > 0 ? $" D={c.Window}" : "")} {AttentionScores.Name(c.Score)}"
+            + $"{(c.InputFeeding ? ", input feeding" : "")}{(c.ReverseSource ? ", reversed source" : "")}; "
             + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
         double accuracy = trainer.Train(log);
+        if (NonFiniteCheck.Find(trainer.Model.Parameters) is { } bad)
+            throw new TrainingDivergedException($"training diverged: the model is not finite ({NonFiniteCheck.Describe(bad)}); {path} was not written");
         if (options.Group.IsRoot) trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
-        log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
+        string heldOut = options.Task == "dates" ? "dates (no <unk> replacement)" : $"strings of {options.MaxLength} digits";
+        log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} {heldOut}; saved {path}");
         return accuracy >= minAccuracy ? Ok : BelowTarget;
     }
 
@@ -113,6 +129,7 @@ internal static class Seq2SeqVerb
 
     private static Dictionary<string, string> TaskMetadata(ReversalOptions o) => new()
     {
+        ["task"] = o.Task,
         ["reversal.min_length"] = o.MinLength.ToString(CultureInfo.InvariantCulture),
         ["reversal.max_length"] = o.MaxLength.ToString(CultureInfo.InvariantCulture),
         ["reversal.eval_size"] = o.EvalSize.ToString(CultureInfo.InvariantCulture),
@@ -122,35 +139,46 @@ internal static class Seq2SeqVerb
     private static Command CreateDecode()
     {
         var model = new Option<string>("--model") { Description = "checkpoint written by `seq2seq train`", Required = true };
-        var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "digit strings to reverse (dates to normalise, for a dates model)", Arity = ArgumentArity.ZeroOrMore };
         var beam = WithDefault("--beam", "beam width (1: greedy)", 1);
         var nBest = WithDefault("--nbest", "hypotheses printed per input", 1);
         var alpha = WithDefault("--alpha", "length normalisation: score = log P / length^alpha", 0.0);
         var maxLength = WithDefault("--max-length", "longest output (0: input length + 2)", 0);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
+        var replaceUnk = new Option<bool>("--replace-unk") { Description = "dates model: replace each <unk> output by the source word attention weighted most" };
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
-            model, inputs, beam, nBest, alpha, maxLength, evaluate,
+            model, inputs, beam, nBest, alpha, maxLength, evaluate, replaceUnk,
         };
         command.SetAction(parse => Guarded("seq2seq decode", parse, () =>
             Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output)));
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output, parse.GetValue(replaceUnk))));
         return command;
     }
 
-    internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output)
+    internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output,
+        bool replaceUnk = false)
     {
         Positive(beam, "--beam");
         if (nBest < 1 || nBest > beam) throw new ArgumentException($"--nbest must be in [1, --beam = {beam}], got {nBest}");
         if (inputs.Length == 0 && !evaluate) throw new ArgumentException("give digit strings to reverse, or --eval");
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         using Seq2SeqModel model = Seq2SeqModel.Load(file);
+        if (file.Metadata.GetValueOrDefault("task") == "dates") return DecodeDates(file, model, inputs, evaluate, replaceUnk, output);
+        if (replaceUnk) throw new ArgumentException("--replace-unk needs a word-level model (seq2seq train --task dates); digit reversal has no <unk>");
         if (evaluate)
         {
-            int Meta(string key) => file.Metadata.TryGetValue(key, out string? v) && int.TryParse(v, CultureInfo.InvariantCulture, out int i) ? i
-                : throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
-            int length = Meta("reversal.max_length");
-            var task = new ReversalTask(Meta("reversal.min_length"), length, Meta("reversal.eval_size"), Meta("reversal.seed"));
+            // Metadata numbers are bounded before they size anything (a crafted file must not hang or exhaust memory).
+            int Meta(string key, int min, int max)
+            {
+                if (!file.Metadata.TryGetValue(key, out string? v))
+                    throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
+                return int.TryParse(v, CultureInfo.InvariantCulture, out int i) && i >= min && i <= max ? i
+                    : throw new InvalidDataException($"{path}: metadata '{key}' = '{v}' is not an integer in [{min}, {max}]");
+            }
+            int length = Meta("reversal.max_length", 1, ReversalTask.MaxStringLength);
+            var task = new ReversalTask(Meta("reversal.min_length", 1, length), length, Meta("reversal.eval_size", 1, ReversalTask.MaxEvalSize),
+                Meta("reversal.seed", int.MinValue, int.MaxValue));
             int limit = maxLength > 0 ? maxLength : length + 2;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             Hypothesis[] greedy = SequenceAccuracy.Decode(model, task.HeldOut, 1, limit, 0);
@@ -186,8 +214,34 @@ internal static class Seq2SeqVerb
         return Ok;
     }
 
+    /// <summary>
+    /// Greedy decoding of a dates model: --eval prints held-out accuracy without and with &lt;unk&gt; replacement;
+    /// inputs ("2 December 2026", "12/2/26") are normalised, replacing &lt;unk&gt; when asked.
+    /// </summary>
+    private static int DecodeDates(SafeTensorsFile file, Seq2SeqModel model, string[] inputs, bool evaluate, bool replaceUnk, TextWriter output)
+    {
+        if (evaluate)
+        {
+            int Meta(string key) => file.Metadata.TryGetValue(key, out string? v) && int.TryParse(v, CultureInfo.InvariantCulture, out int i) ? i
+                : throw new InvalidDataException($"{file.SourceName}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
+            var task = new DatesTask(Meta("reversal.eval_size"), Meta("reversal.seed"));
+            int rare = task.HeldOut.Count(p => DatesTask.TargetVocabulary.Id(p.Target[0]) == DatesTask.Unk);
+            output.WriteLine($"held-out: {task.HeldOut.Count} dates, {rare} with a year outside the vocabulary");
+            foreach (bool replace in new[] { false, true })
+                output.WriteLine($"greedy {(replace ? "with   " : "without")} <unk> replacement: sequence accuracy "
+                    + UnknownWordReplacement.Accuracy(model, task.HeldOut, replace).ToString("P2", CultureInfo.InvariantCulture));
+        }
+        if (inputs.Length > 0)
+        {
+            var translated = UnknownWordReplacement.Translate(model, inputs.Select(DatesTask.Tokenize).ToArray(), replaceUnk);
+            for (int i = 0; i < inputs.Length; i++)
+                output.WriteLine($"{inputs[i]}\t{string.Join(' ', translated[i].Words)}{(translated[i].Ended ? "" : "\t(no EOS)")}");
+        }
+        return Ok;
+    }
+
     /// <summary>Runs a subcommand; a user error (bad value, unreadable or unwritable file) is one line on stderr and exit 2.</summary>
-    private static int Guarded(string verb, ParseResult parse, Func<int> run)
+    internal static int Guarded(string verb, ParseResult parse, Func<int> run)
     {
         try
         {
@@ -198,10 +252,19 @@ internal static class Seq2SeqVerb
             parse.InvocationConfiguration.Error.WriteLine($"{verb}: {e.Message}");
             return BadInput;
         }
+        catch (TrainingDivergedException e)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"{verb}: {e.Message}");
+            return BelowTarget;
+        }
     }
 
-    private static int Positive(int value, string name) =>
+    internal static int Positive(int value, string name) =>
         value >= 1 ? value : throw new ArgumentException($"{name} must be >= 1, got {value}");
+
+    private static AttentionKind ParseAttention(string name) => name is "global" or "local-m" or "local-p"
+        ? AttentionKinds.Parse(name)
+        : throw new ArgumentException($"--attention: expected global, local-m or local-p, got '{name}'");
 
     private static CellKind ParseCell(string name) => name switch
     {

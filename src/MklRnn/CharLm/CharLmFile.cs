@@ -1,6 +1,7 @@
 using System.Globalization;
 using MklRnn.IO;
 using MklRnn.Layers;
+using MklRnn.Training;
 
 namespace MklRnn.CharLm;
 
@@ -90,7 +91,20 @@ public static class CharLmFile
             model.Dispose();
             throw new CharLmException($"the checkpoint's tensors do not fit its architecture ({spec}): {e.Message}", e);
         }
+        if (FindNonFinite(model) is string where)
+        {
+            model.Dispose();
+            throw new CharLmException($"{source}: the model is not finite ({where}): a diverged training run? Use an earlier checkpoint");
+        }
         return (model, vocabulary);
+    }
+
+    /// <summary>Names the first NaN or infinity among the model's weights (by its tensor name in the file), or null when all are finite.</summary>
+    public static string? FindNonFinite(CharLmModel model)
+    {
+        foreach (var (module, prefix) in new (IParameterized, string)[] { (model.Embedding, ""), (model.Rnn, RnnPrefix), (model.Head, "") })
+            if (NonFiniteCheck.Find(module.Parameters) is { } found) return NonFiniteCheck.Describe(found, prefix);
+        return null;
     }
 
     /// <summary>Opens and loads a model file (or a checkpoint, whose extra tensors are ignored).</summary>

@@ -58,6 +58,28 @@ public sealed class Vocabulary
         return ids.ToArray();
     }
 
+    /// <summary>The distinct characters of the text the vocabulary lacks, in order of first appearance.</summary>
+    public IReadOnlyList<Rune> MissingCharacters(string text)
+    {
+        var missing = new List<Rune>();
+        var seen = new HashSet<int>();
+        foreach (Rune r in text.EnumerateRunes())
+            if (!_ids.ContainsKey(r.Value) && seen.Add(r.Value)) missing.Add(r);
+        return missing;
+    }
+
+    /// <summary>
+    /// Throws a CharLmException listing the text's characters the vocabulary lacks (the first 20, and how many in
+    /// all), for a text that must lie within it: a fine-tuning or validation text.
+    /// </summary>
+    public void RequireCovers(string text, string what)
+    {
+        IReadOnlyList<Rune> missing = MissingCharacters(text);
+        if (missing.Count == 0) return;
+        string list = string.Join(", ", missing.Take(20).Select(Describe)) + (missing.Count > 20 ? ", ..." : "");
+        throw new CharLmException($"{what} has {missing.Count} character(s) the model's vocabulary ({Count} characters) lacks: {list}");
+    }
+
     /// <summary>A character for error messages: quoted, with its code point (U+0009 reads better than a raw tab).</summary>
     public static string Describe(Rune r)
     {

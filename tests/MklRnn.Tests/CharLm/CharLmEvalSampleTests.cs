@@ -27,9 +27,12 @@ public class CharLmEvalSampleTests
         Assert.InRange(EvalVerb.Run(checkpoint, evalPath), reference * (1 - 1e-5), reference * (1 + 1e-5));
         var (code, output, error) = CliRunner.Run("eval", "--checkpoint", checkpoint, "--text", evalPath);
         Assert.True(code == 0, error);
-        Assert.StartsWith("perplexity ", output);
-        double printed = double.Parse(output["perplexity ".Length..].Trim(), CultureInfo.InvariantCulture);
+        // "perplexity X  bits/char Y", Y = log2 X.
+        string[] words = output.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["perplexity", "bits/char"], new[] { words[0], words[2] });
+        double printed = double.Parse(words[1], CultureInfo.InvariantCulture);
         Assert.Equal(Math.Round(reference, 4), printed, 3);
+        Assert.Equal(Math.Round(Math.Log2(reference), 4), double.Parse(words[3], CultureInfo.InvariantCulture), 3);
         Assert.InRange(reference, 1.5, 200); // a real, partly trained model: not 1, not chance only
     }
 
@@ -84,10 +87,10 @@ public class CharLmEvalSampleTests
         float[] logits = [0.1f, 2.5f, -1f, 2.4f];
         var random = new Random(1);
         for (int i = 0; i < 20; i++)
-            Assert.Equal(1, Sampler.Choose(logits, 1f, topK: 1, random, new double[4], new int[4]));
+            Assert.Equal(1, Sampler.Choose(logits, 1f, topK: 1, topP: 1f, random, new double[4], new int[4]));
         // top-2 never picks the two unlikely characters.
         for (int i = 0; i < 50; i++)
-            Assert.Contains(Sampler.Choose(logits, 5f, topK: 2, random, new double[4], new int[4]), new[] { 1, 3 });
+            Assert.Contains(Sampler.Choose(logits, 5f, topK: 2, topP: 1f, random, new double[4], new int[4]), new[] { 1, 3 });
     }
 
     [Fact]

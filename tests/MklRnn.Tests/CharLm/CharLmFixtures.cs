@@ -53,16 +53,38 @@ internal static class CharLmFixtures
     }
 
     /// <summary>Copies a safetensors file (F32 and I64 tensors) with one metadata value changed.</summary>
-    public static void CopyWithMetadata(string source, string destination, string key, string value)
+    public static void CopyWithMetadata(string source, string destination, string key, string value) =>
+        CopyEdited(source, destination, (k, v) => k == key ? value : v, (_, _) => { });
+
+    /// <summary>Copies a safetensors file with one F32 tensor's values edited in place.</summary>
+    public static void CopyWithTensor(string source, string destination, string name, Action<float[]> edit) =>
+        CopyEdited(source, destination, (_, v) => v, (n, values) => { if (n == name) edit(values); });
+
+    private static void CopyEdited(string source, string destination, Func<string, string, string> metadata, Action<string, float[]> tensor)
     {
         var file = SafeTensorsFile.Read(source);
         var writer = new SafeTensorsWriter();
-        foreach (var (k, v) in file.Metadata) writer.SetMetadata(k, k == key ? value : v);
+        foreach (var (k, v) in file.Metadata) writer.SetMetadata(k, metadata(k, v));
         foreach (SafeTensorInfo t in file.Tensors)
         {
-            if (t.Dtype == SafeTensorsDtype.I64) writer.AddInt64(t.Name, t.Shape, file.ReadInt64(t.Name));
-            else writer.Add(t.Name, t.Shape, file.ReadFloat32(t.Name));
+            if (t.Dtype == SafeTensorsDtype.I64)
+            {
+                writer.AddInt64(t.Name, t.Shape, file.ReadInt64(t.Name));
+                continue;
+            }
+            float[] values = file.ReadFloat32(t.Name);
+            tensor(t.Name, values);
+            writer.Add(t.Name, t.Shape, values);
         }
         writer.Save(destination);
     }
+
+    /// <summary>The rows of a metrics CSV (header excluded), split into fields.</summary>
+    public static string[][] MetricsRows(string path) =>
+        File.ReadAllLines(path).Skip(1).Select(line => line.Split(',')).ToArray();
+
+    /// <summary>The arguments of a tiny `train` run (1-layer RNN, a few steps) on a text into a checkpoint.</summary>
+    public static string[] TinyTrainArgs(string text, string checkpoint, params string[] more) =>
+        ["train", "--text", text, "--checkpoint", checkpoint, "--cell", "rnn", "--hidden", "12", "--embedding", "6",
+         "--seq-length", "8", "--batch-size", "3", "--threads", "1", "--seed", "3", .. more];
 }

@@ -33,57 +33,98 @@ internal sealed class ReferenceCharLm
     /// <summary>exp(mean over t = 1..len-1 of -log p(c_t | c_&lt;t)), from a zero state.</summary>
     public double Perplexity(string text)
     {
-        int[] ids = text.Select(c => Array.IndexOf(Vocabulary, c.ToString())).ToArray();
-        Assert.DoesNotContain(-1, ids);
-        double[] emb = T("embedding.weight"), headW = T("head.weight"), headB = T("head.bias");
-        int H = _hidden, G = _cell == "LSTM" ? 4 : _cell == "GRU" ? 3 : 1;
-        var wih = new double[_layers][]; var whh = new double[_layers][]; var bih = new double[_layers][]; var bhh = new double[_layers][];
-        for (int l = 0; l < _layers; l++)
-        {
-            wih[l] = T($"rnn.weight_ih_l{l}"); whh[l] = T($"rnn.weight_hh_l{l}");
-            bih[l] = T($"rnn.bias_ih_l{l}"); bhh[l] = T($"rnn.bias_hh_l{l}");
-        }
-        var h = new double[_layers][]; var c = new double[_layers][];
-        for (int l = 0; l < _layers; l++) { h[l] = new double[H]; c[l] = new double[H]; }
-
+        int[] ids = Ids(text);
+        var run = new Run(this);
         double nll = 0;
         for (int t = 0; t + 1 < ids.Length; t++)
         {
-            double[] x = emb.AsSpan(ids[t] * _embedding, _embedding).ToArray();
-            for (int l = 0; l < _layers; l++)
+            double[] logits = run.Feed(ids[t]);
+            double max = logits.Max();
+            double logSum = Math.Log(logits.Sum(z => Math.Exp(z - max))) + max;
+            nll += logSum - logits[ids[t + 1]];
+        }
+        return Math.Exp(nll / (ids.Length - 1));
+    }
+
+    /// <summary>The prompt and <paramref name="length"/> characters, each the most likely one (the first on ties), fed back.</summary>
+    public string Greedy(string prompt, int length)
+    {
+        var run = new Run(this);
+        double[] logits = [];
+        foreach (int id in Ids(prompt)) logits = run.Feed(id);
+        var output = new System.Text.StringBuilder(prompt);
+        for (int i = 0; i < length; i++)
+        {
+            int next = Array.IndexOf(logits, logits.Max());
+            output.Append(Vocabulary[next]);
+            logits = run.Feed(next);
+        }
+        return output.ToString();
+    }
+
+    private int[] Ids(string text)
+    {
+        int[] ids = text.Select(c => Array.IndexOf(Vocabulary, c.ToString())).ToArray();
+        Assert.DoesNotContain(-1, ids);
+        return ids;
+    }
+
+    /// <summary>One stream through the model from a zero state: Feed(id) returns the logits of the next character.</summary>
+    private sealed class Run
+    {
+        private readonly ReferenceCharLm _m;
+        private readonly double[] _emb, _headW, _headB;
+        private readonly double[][] _wih, _whh, _bih, _bhh, _h, _c;
+
+        public Run(ReferenceCharLm m)
+        {
+            _m = m;
+            _emb = m.T("embedding.weight"); _headW = m.T("head.weight"); _headB = m.T("head.bias");
+            int L = m._layers;
+            _wih = new double[L][]; _whh = new double[L][]; _bih = new double[L][]; _bhh = new double[L][];
+            _h = new double[L][]; _c = new double[L][];
+            for (int l = 0; l < L; l++)
+            {
+                _wih[l] = m.T($"rnn.weight_ih_l{l}"); _whh[l] = m.T($"rnn.weight_hh_l{l}");
+                _bih[l] = m.T($"rnn.bias_ih_l{l}"); _bhh[l] = m.T($"rnn.bias_hh_l{l}");
+                _h[l] = new double[m._hidden]; _c[l] = new double[m._hidden];
+            }
+        }
+
+        public double[] Feed(int id)
+        {
+            int H = _m._hidden, G = _m._cell == "LSTM" ? 4 : _m._cell == "GRU" ? 3 : 1;
+            double[] x = _emb.AsSpan(id * _m._embedding, _m._embedding).ToArray();
+            for (int l = 0; l < _m._layers; l++)
             {
                 int I = x.Length;
-                double[] gi = Affine(wih[l], bih[l], x, G * H, I), gh = Affine(whh[l], bhh[l], h[l], G * H, H);
+                double[] gi = Affine(_wih[l], _bih[l], x, G * H, I), gh = Affine(_whh[l], _bhh[l], _h[l], G * H, H);
                 var next = new double[H];
                 for (int j = 0; j < H; j++)
                 {
-                    switch (_cell)
+                    switch (_m._cell)
                     {
                         case "LSTM":
                             double i = Sigmoid(gi[j] + gh[j]), f = Sigmoid(gi[H + j] + gh[H + j]);
                             double g = Math.Tanh(gi[2 * H + j] + gh[2 * H + j]), o = Sigmoid(gi[3 * H + j] + gh[3 * H + j]);
-                            c[l][j] = f * c[l][j] + i * g;
-                            next[j] = o * Math.Tanh(c[l][j]);
+                            _c[l][j] = f * _c[l][j] + i * g;
+                            next[j] = o * Math.Tanh(_c[l][j]);
                             break;
                         case "GRU":
                             double r = Sigmoid(gi[j] + gh[j]), z = Sigmoid(gi[H + j] + gh[H + j]);
                             double n = Math.Tanh(gi[2 * H + j] + r * gh[2 * H + j]);
-                            next[j] = (1 - z) * n + z * h[l][j];
+                            next[j] = (1 - z) * n + z * _h[l][j];
                             break;
                         default: // RNN_TANH
                             next[j] = Math.Tanh(gi[j] + gh[j]);
                             break;
                     }
                 }
-                h[l] = next;
+                _h[l] = next;
                 x = next;
             }
-            double[] logits = Affine(headW, headB, x, _vocabularySize, H);
-            double max = logits.Max();
-            double logSum = Math.Log(logits.Sum(z => Math.Exp(z - max))) + max;
-            nll += logSum - logits[ids[t + 1]];
+            return Affine(_headW, _headB, x, _m._vocabularySize, H);
         }
-        return Math.Exp(nll / (ids.Length - 1));
     }
 
     private static double[] Affine(double[] w, double[] b, double[] x, int rows, int cols)
