@@ -20,6 +20,7 @@ public sealed unsafe partial class RecurrentStack
     public void BeginSteps(int batchSize, int maxSteps, ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, bool training = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        RequireFloat32("stepping (BeginSteps)");
         if (Config.Bidirectional)
             throw new InvalidOperationException("stepping needs a unidirectional stack: a reverse direction needs the whole sequence first");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1");
