@@ -10,12 +10,12 @@ internal readonly record struct ActivationQuantization(float Scale, int ZeroPoin
 {
     public float InverseScale => 1f / Scale;
 
-    /// <summary>The parameters for values in [min, max] (NaN-free, from mklrnn_min_max) and codes 0..qmax.</summary>
-    public static ActivationQuantization ForRange(float min, float max, int qmax, string what)
+    /// <summary>The parameters for values in [min, max] (NaN-free, from mklrnn_min_max) and codes 0..qmax; weights names the GEMM in errors.</summary>
+    public static ActivationQuantization ForRange(float min, float max, int qmax, string weights)
     {
         if (!float.IsFinite(min) || !float.IsFinite(max))
             throw new InvalidOperationException(
-                $"int8 inference: {what} holds a non-finite value (range [{min}, {max}]); quantization needs finite activations (use Precision.Float32)");
+                $"int8 inference: the input of {weights} holds a non-finite value (range [{min}, {max}]); quantization needs finite activations (use Precision.Float32)");
         double lo = Math.Min(min, 0.0), hi = Math.Max(max, 0.0);
         if (hi - lo < 1e-30) return new ActivationQuantization(1f, 0, qmax); // all zero
         float scale = (float)((hi - lo) / qmax);

@@ -80,6 +80,22 @@ public class ReducedPrecisionStackTests
         Assert.Throws<ArgumentOutOfRangeException>(() => stack.PrepareInference((P)7));
     }
 
+    /// <summary>Like the float32 engine, a steady-state reduced-precision Forward allocates no managed memory.</summary>
+    [Theory]
+    [InlineData(P.BFloat16)]
+    [InlineData(P.Int8)]
+    public void SteadyStateForwardAllocatesNothing(P precision)
+    {
+        using var stack = new RecurrentStack(new RnnConfig(CellKind.Lstm, 6, 8), seed: 2) { UseSideThread = false };
+        stack.PrepareInference(precision);
+        float[] x = Uniform(new Random(1), 4 * 3 * 6, 1f);
+        var y = new float[4 * 3 * 8];
+        stack.Forward(x, 4, 3, y); // builds the reduced weights
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) stack.Forward(x, 4, 3, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>Changing a weight after PrepareInference re-quantizes it at the next Forward (no stale copy).</summary>
     [Fact]
     public void WeightChangesAreSeen()
