@@ -14,7 +14,8 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>
     /// Chooses the arithmetic of the following inference Forward calls. BFloat16 and Int8 convert (and pack) the
     /// weights at the first Forward, and again only when a parameter changes; state and gate math stay float32.
-    /// Training (Forward with training = true) and stepped runs (BeginSteps) need Float32 and throw otherwise.
+    /// Inference Forward and inference stepping (BeginSteps/Step) use it; training (Forward or BeginSteps with
+    /// training = true) needs Float32 and throws otherwise.
     /// </summary>
     public void PrepareInference(Precision precision)
     {

@@ -74,10 +74,47 @@ public class ReducedPrecisionStackTests
         var y = new float[2 * 4];
         var e = Assert.Throws<InvalidOperationException>(() => stack.Forward(x, 2, 1, y, training: true));
         Assert.Contains("PrepareInference(Precision.Float32)", e.Message);
-        Assert.Throws<InvalidOperationException>(() => stack.BeginSteps(1, 2));
+        Assert.Throws<InvalidOperationException>(() => stack.BeginSteps(1, 2, training: true));
         stack.PrepareInference(P.Float32);
         stack.Forward(x, 2, 1, y, training: true); // float32 again: allowed
         Assert.Throws<ArgumentOutOfRangeException>(() => stack.PrepareInference((P)7));
+    }
+
+    /// <summary>
+    /// Stepped inference (sampling, decoding) runs the same reduced GEMMs: bf16 steps equal the bf16 whole-sequence
+    /// forward (bf16 rounding is element-wise), int8 steps (each step's input quantized on its own range) stay
+    /// within the statistical bound of the float32 steps.
+    /// </summary>
+    [Theory]
+    [InlineData(P.BFloat16, CellKind.Lstm)]
+    [InlineData(P.Int8, CellKind.Lstm)]
+    [InlineData(P.Int8, CellKind.Gru)]
+    public void SteppedInferenceUsesThePrecision(P precision, CellKind cell)
+    {
+        var config = new RnnConfig(cell, 6, 10, numLayers: 2);
+        const int T = 5, N = 3;
+        float[] x = Uniform(new Random(9), T * N * 6, 1f);
+        float[] Run(P p, bool stepped)
+        {
+            using var stack = new RecurrentStack(config, seed: 4);
+            stack.PrepareInference(p);
+            var y = new float[T * N * 10];
+            if (!stepped)
+            {
+                stack.Forward(x, T, N, y);
+                return y;
+            }
+            stack.BeginSteps(N, T);
+            for (int t = 0; t < T; t++) stack.Step(x.AsSpan(t * N * 6, N * 6), y.AsSpan(t * N * 10, N * 10));
+            return y;
+        }
+        float[] f32 = Run(P.Float32, stepped: true), reduced = Run(precision, stepped: true), whole = Run(precision, stepped: false);
+        Assert.True(MaxAbsDiff(f32, reduced) > 0, "stepping ignored the precision");
+        if (precision == P.BFloat16)
+            Assert.True(MaxAbsDiff(whole, reduced) < 1e-5, $"bf16 steps vs whole sequence: {MaxAbsDiff(whole, reduced)}");
+        using var weights = new RecurrentStack(config, seed: 4);
+        double tol = 2.0 * Math.Sqrt(T * 2) * StepBound(weights, precision, 1f, statistical: true);
+        Assert.True(MaxAbsDiff(f32, reduced) <= tol, $"{precision} steps vs float32 steps: {MaxAbsDiff(f32, reduced):g3} > {tol:g3}");
     }
 
     /// <summary>Like the float32 engine, a steady-state reduced-precision Forward allocates no managed memory.</summary>
