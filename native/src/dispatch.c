@@ -415,13 +415,10 @@ MKLRNN_API int32_t mklrnn_f32_to_bf16(int32_t n, int32_t k, const float* src, in
                                       int32_t ld_dst) {
   CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || bad_mat(dst, ld_dst, k));
 #if MKLRNN_HAVE_AVX512_KERNELS
-  if (uses_bf16_instructions()) {
-    mklrnn_avx512bf16_f32_to_bf16(n, k, src, ld_src, dst, ld_dst);
-    return MKLRNN_OK;
-  }
+  if (uses_bf16_instructions())
+    FOR_ROW_PIECES(n, k, mklrnn_avx512bf16_f32_to_bf16(n_, k, RO(src, ld_src), ld_src, RO(dst, ld_dst), ld_dst));
 #endif
-  KERNEL(f32_to_bf16, n, k, src, ld_src, dst, ld_dst);
-  return MKLRNN_OK;
+  FOR_ROW_PIECES(n, k, KERNEL(f32_to_bf16, n_, k, RO(src, ld_src), ld_src, RO(dst, ld_dst), ld_dst));
 }
 
 MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max) {
@@ -435,8 +432,7 @@ MKLRNN_API int32_t mklrnn_quantize_u8(int32_t n, int32_t k, const float* src, in
   CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || bad_mat(dst, ld_dst, k));
   CHECK(!(inv_scale > 0.0f && inv_scale <= 3.4028235e38f)); /* finite, positive; NaN fails */
   CHECK(zero_point < 0 || qmax > 255 || zero_point > qmax);
-  KERNEL(quantize_u8, n, k, src, ld_src, inv_scale, zero_point, qmax, dst, ld_dst);
-  return MKLRNN_OK;
+  FOR_ROW_PIECES(n, k, KERNEL(quantize_u8, n_, k, RO(src, ld_src), ld_src, inv_scale, zero_point, qmax, RO(dst, ld_dst), ld_dst));
 }
 
 /* The quantization arguments every int32 entry point shares. */
@@ -450,8 +446,8 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
                                          int32_t accumulate, float* out, int32_t ld_out) {
   CHECK(bad_dims(n, k) || bad_dequant(acc, ld_acc, k, a_scale, w_scale, w_colsum));
   CHECK(bad_mat(out, ld_out, k) || (accumulate != 0 && accumulate != 1));
-  KERNEL(dequantize_s32, n, k, acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, accumulate, out, ld_out);
-  return MKLRNN_OK;
+  FOR_ROW_PIECES(n, k, KERNEL(dequantize_s32, n_, k, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, accumulate,
+                              RO(out, ld_out), ld_out));
 }
 
 /* Row loops of the *_forward_s32 functions: each row is dequantized into the fp32 gate row, then the

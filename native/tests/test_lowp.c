@@ -376,6 +376,31 @@ static void t_forward_s32(void) {
   report("forward_s32_equals_two_pass", cases, fails);
 }
 
+/* Kernel threads split the rows of large blocks: the same bits as one scalar pass. */
+static void t_kernel_threads(void) {
+  enum { N = 70, K = 301 }; /* N * K >= MKLRNN_PARALLEL_MIN_ELEMENTS */
+  static float src[N * K], ws[K], out1[N * K], out2[N * K];
+  static uint16_t b1[N * K], b2[N * K];
+  static uint8_t q1[N * K], q2[N * K];
+  static int32_t acc[N * K], cs[K];
+  for (int i = 0; i < N * K; ++i) src[i] = urand(-3, 3), acc[i] = (int32_t)(rnd() % 20001) - 10000;
+  for (int j = 0; j < K; ++j) ws[j] = urand(1e-3f, 1e-2f), cs[j] = (int32_t)(rnd() % 2001) - 1000;
+  for (int i = 0; i < N * K; ++i) out1[i] = out2[i] = urand(-1, 1);
+  const int32_t previous = mklrnn_set_kernel_threads(2);
+  long fails = 0;
+  fails += mklrnn_f32_to_bf16(N, K, src, K, b2, K) != MKLRNN_OK;
+  fails += mklrnn_quantize_u8(N, K, src, K, 40.0f, 120, 255, q2, K) != MKLRNN_OK;
+  fails += mklrnn_dequantize_s32(N, K, acc, K, 0.01f, 120, ws, cs, 1, out2, K) != MKLRNN_OK;
+  mklrnn_set_kernel_threads(previous);
+  mklrnn_scalar_f32_to_bf16(N, K, src, K, b1, K);
+  mklrnn_scalar_quantize_u8(N, K, src, K, 40.0f, 120, 255, q1, K);
+  mklrnn_scalar_dequantize_s32(N, K, acc, K, 0.01f, 120, ws, cs, 1, out1, K);
+  fails += memcmp(b1, b2, sizeof b1) != 0;
+  fails += memcmp(q1, q2, sizeof q1) != 0;
+  fails += diff_bits(out1, out2, N * K) != 0;
+  report("kernel_threads_split_rows", 3, fails);
+}
+
 /* ---------------------------------------------------------------- validation */
 
 static void t_bad_arguments(void) {
@@ -421,6 +446,7 @@ int main(int argc, char** argv) {
   t_quantize();
   t_dequantize_exact();
   t_forward_s32();
+  t_kernel_threads();
   t_bad_arguments();
   printf(g_fail ? "test_lowp: FAILED\n" : "test_lowp: all passed\n");
   return g_fail;

@@ -303,7 +303,9 @@ MKLRNN_API int32_t mklrnn_run_team(int32_t threads, mklrnn_team_job job, void* s
 /* ---------------------------------------------------------------- reduced precision ----
  * Helpers of the bf16 and int8 inference paths (MKL's cblas_gemm_bf16bf16f32 and cblas_gemm_s8u8s32
  * do the products; see docs/precision.md). Every path (AVX-512, AVX2, scalar) gives the same bits.
- * k = columns of the block (>= 1), n = rows (>= 0); the other conventions are the ones above. */
+ * k = columns of the block (>= 1), n = rows (>= 0); the other conventions are the ones above.
+ * Kernel threads (see below) split the rows of f32_to_bf16, quantize_u8, dequantize_s32 and the
+ * *_forward_s32 steps; min_max runs on the calling thread. Results do not depend on the split. */
 
 /* dst (n, k, ld_dst) = bf16 bits of src (n, k, ld_src): round to nearest, ties to even; overflow
  * gives Inf; NaN stays NaN (made quiet); zero and denormal inputs give a zero of the same sign (as
