@@ -53,8 +53,18 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         }
     }
 
-    /// <summary>gates (rows, G*H) = x (rows, I) W_ih^T: the input projections of all steps.</summary>
-    public void ProjectInput(LayerDirection d, float* x, int rows) => _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
+    /// <summary>
+    /// gates (rows, G*H) = x (rows, I) W_ih^T: the input projections of all steps. int8 keeps the int32 result
+    /// and <see cref="Step"/> dequantizes each step's rows just before its kernel reads them (from L2), instead of
+    /// one pass over all R rows here that writes the (R, G*H) gates to memory and reads them back later.
+    /// </summary>
+    public void ProjectInput(LayerDirection d, float* x, int rows)
+    {
+        if (_ih is Int8Weights q) _inputQuantization = q.MultiplyInt32(rows, x, d.I);
+        else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
+    }
+
+    private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput (whose int32 rows Step dequantizes)
 
     /// <summary>One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).</summary>
     public void Step(LayerDirection d, int n, int o)
@@ -64,6 +74,9 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         float* h = d.HState.Pointer;
         float* y = d.Y + (long)o * d.LdY + d.Direction * P;
         float* bIh = d.BiasIh.DataPointer, bHh = d.BiasHh.DataPointer;
+        if (_ih is Int8Weights qi)
+            Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, qi.Accumulator + (long)o * GH, GH, _inputQuantization.Scale,
+                _inputQuantization.ZeroPoint, qi.Scales, qi.ColumnSums, 0, gates, GH), "mklrnn_dequantize_s32");
         var q = _hh as Int8Weights;
         ActivationQuantization aq = q != null ? q.MultiplyInt32(n, h, P) : default;
         switch (d.Config.Cell)

@@ -22,6 +22,8 @@ public sealed unsafe partial class RecurrentStack
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "expected Float32, BFloat16 or Int8");
         DisposeReduced();
+        // Decide the u8 activation range (MKL's saturation probe) here, once, not inside a direction's thread.
+        if (precision == Precision.Int8) _ = Int8Weights.ActivationMax;
         if (precision != Precision.Float32)
             _reduced = _cells.Select(_ => new ReducedPrecisionCell(precision, Config)).ToArray();
         Precision = precision;

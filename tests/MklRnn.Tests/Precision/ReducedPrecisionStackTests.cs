@@ -22,7 +22,7 @@ namespace MklRnn.Tests.Precision;
 /// (variance step^2 / 12 each), so c_j's error has standard deviation
 ///   bf16: sigma_j = A u sqrt(2 Q_j / 3);   int8: sigma_j = sqrt((Q_j s_a^2 + K A^2 s_j^2) / 12),
 /// and the test allows 6 sigma per GEMM and step, the T L steps' independent errors adding as a random walk
-/// (sqrt(T L)); the recurrence is not assumed to damp them. Measured errors sit 10-40x below these
+/// (sqrt(T L)); the recurrence is not assumed to damp them. Measured errors sit roughly 10-300x below these
 /// tolerances (docs/precision.md). Every test also requires a nonzero difference: the reduced path really ran.
 /// </summary>
 public class ReducedPrecisionStackTests
