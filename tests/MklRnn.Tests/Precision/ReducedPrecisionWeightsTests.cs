@@ -103,6 +103,21 @@ public unsafe class ReducedPrecisionWeightsTests
         Assert.Contains("weight_ih_l0", e.Message);
     }
 
+    /// <summary>The activation range always holds 0 (exactly representable), and the codes span [0, qmax].</summary>
+    [Theory]
+    [InlineData(-1f, 3f, 255, 4f / 255, 64)]    // zero point 63.75 rounds to 64
+    [InlineData(0.5f, 3f, 255, 3f / 255, 0)]    // all positive: widened down to 0
+    [InlineData(-4f, -1f, 127, 4f / 127, 127)]  // all negative: widened up to 0
+    [InlineData(0f, 0f, 255, 1f, 0)]            // all zero
+    public void ActivationRangeContainsZero(float min, float max, int qmax, float scale, int zero)
+    {
+        ActivationQuantization q = ActivationQuantization.ForRange(min, max, qmax, "w");
+        Assert.Equal(scale, q.Scale, 6);
+        Assert.Equal(zero, q.ZeroPoint);
+        Assert.Equal(qmax, q.Max);
+        Assert.Throws<InvalidOperationException>(() => ActivationQuantization.ForRange(float.NegativeInfinity, 1f, qmax, "w"));
+    }
+
     private static ReducedPrecisionWeights Build(float[] w, int rows, int cols, int ld, int maxM, bool int8, string name = "w")
     {
         fixed (float* pw = w)
