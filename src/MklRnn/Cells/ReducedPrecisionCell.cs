@@ -21,6 +21,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private readonly int _activation; // vanilla RNN: NativeShim.ActTanh / ActRelu
     private ReducedPrecisionWeights? _ih, _hh, _hn, _hr; // W_ih; W_hh (original GRU: W_hrz); W_hn; W_hr
     private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
+    private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
 
     public ReducedPrecisionCell(Precision precision, RnnConfig config)
     {
@@ -63,8 +64,6 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         if (_ih is Int8Weights q) _inputQuantization = q.MultiplyInt32(rows, x, d.I);
         else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
     }
-
-    private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput (whose int32 rows Step dequantizes)
 
     /// <summary>One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).</summary>
     public void Step(LayerDirection d, int n, int o)
