@@ -31,6 +31,13 @@ static void report(const char* name, long cases, long fails) {
   if (fails) g_fail = 1;
 }
 
+/* One line per test and kernel path: "test[path]". */
+static void report_path(const char* test, const char* path, long cases, long fails) {
+  char name[64];
+  snprintf(name, sizeof name, "%s[%s]", test, path);
+  report(name, cases, fails);
+}
+
 /* ---------------------------------------------------------------- the paths under test */
 
 typedef void (*bf16_fn)(int32_t, int32_t, const float*, int32_t, uint16_t*, int32_t);
@@ -136,9 +143,7 @@ static void t_bf16_patterns(void) {
                    BF16_CASES[c][1], pos);
         }
       }
-    char name[64];
-    snprintf(name, sizeof name, "bf16_patterns[%s]", g_paths[p].name);
-    report(name, (long)m * 37, fails);
+    report_path("bf16_patterns", g_paths[p].name, (long)m * 37, fails);
   }
 }
 
@@ -163,9 +168,7 @@ static void t_bf16_random(void) {
                  got[i], ref[i]);
       free(src), free(ref), free(got);
     }
-    char name[64];
-    snprintf(name, sizeof name, "bf16_random_bits[%s]", g_paths[p].name);
-    report(name, cases, fails);
+    report_path("bf16_random_bits", g_paths[p].name, cases, fails);
   }
 }
 
@@ -192,9 +195,7 @@ static void t_min_max(void) {
         if (++fails <= 4) printf("  FAIL [%s] k=%d got (%g, %g) expected (%g, %g)\n", g_paths[p].name, k, mm[0], mm[1], lo, hi);
       }
     }
-    char name[64];
-    snprintf(name, sizeof name, "min_max[%s]", g_paths[p].name);
-    report(name, cases, fails);
+    report_path("min_max", g_paths[p].name, cases, fails);
   }
 }
 
@@ -232,9 +233,7 @@ static void t_quantize(void) {
                      src[r * ls + j], dst[r * ld + j], expect);
           }
       }
-    char name[64];
-    snprintf(name, sizeof name, "quantize_u8[%s]", g_paths[p].name);
-    report(name, cases, fails);
+    report_path("quantize_u8", g_paths[p].name, cases, fails);
   }
 }
 
@@ -288,9 +287,7 @@ static void t_dequantize_exact(void) {
     g_paths[p].deq(N, M, acc, M, 0.0123f, 77, ws, colsum, 1, got, M);
     for (int i = 0; i < N * M; ++i, ++cases)
       if (bits_of(ref[i]) != bits_of(got[i]) && ++fails <= 4) printf("  FAIL [%s] accumulate i=%d\n", g_paths[p].name, i);
-    char name[64];
-    snprintf(name, sizeof name, "dequantize_exact[%s]", g_paths[p].name);
-    report(name, cases, fails);
+    report_path("dequantize_exact", g_paths[p].name, cases, fails);
   }
 }
 
