@@ -66,10 +66,10 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
         CheckProduct(m, lda, 0f, Rows);
+        if (m == 0) return new ActivationQuantization(1f, 0, ActivationMax); // nothing to quantize
         var minMax = stackalloc float[2];
         Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
         var quant = ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
-        if (m == 0) return quant;
         Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a, Cols), "mklrnn_quantize_u8");
         Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, Rows);
         return quant;

@@ -89,6 +89,7 @@ public unsafe class ReducedPrecisionWeightsTests
             Assert.Contains("packed for 2 rows", e.Message);
             Assert.Throws<ArgumentOutOfRangeException>(() => Multiply(weights, 2, w, 3, 0f, c, 3));   // lda < cols
             Assert.Throws<ArgumentOutOfRangeException>(() => Multiply(weights, 2, w, 4, 0.5f, c, 3)); // beta
+            Multiply(weights, 0, w, 4, 0f, c, 3); // no rows: nothing happens, nothing is thrown
         }
         w[5] = float.NaN;
         var nan = Assert.Throws<ArgumentException>(() => Build(w, 3, 4, 4, 2, int8: true, name: "weight_hh_l0"));
