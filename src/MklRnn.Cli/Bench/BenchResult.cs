@@ -32,6 +32,7 @@ internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows,
     {
         var o = Options;
         var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{EngineName} {o.Cell,-8} {o.Mode,-5} T={o.T} N={o.N} I={o.I} H={o.H} L={o.Layers} D={o.Dirs} thr={Threads}"));
+        if (o.Precision != "f32") line.Append(CultureInfo.InvariantCulture, $" precision={o.Precision}");
         if (o.Lengths != "full") line.Append(CultureInfo.InvariantCulture, $" lengths={o.Lengths} rows={Rows}");
         line.Append(CultureInfo.InvariantCulture, $"  median {Engine.MedianMs,9:0.000} ms  min {Engine.MinMs,9:0.000} ms  {Gflops,7:0.0} GFLOP/s  ({Engine.Iterations} iters)");
         if (GemmOnly is Timing g)
@@ -71,6 +72,7 @@ internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows,
                 json.WriteNumber("outside_gemm_share", Math.Round(OutsideGemmShare!.Value, 4));
             }
             json.WriteString("step_path", StepPath);
+            json.WriteString("precision", o.Precision);
             json.WriteString("mkl_version", MklVersion);
             json.WriteString("mkl_intel_cpu_override", IntelCpuOverride);
             json.WriteEndObject();

@@ -58,7 +58,8 @@ internal static class BenchRunner
         }
 
         Timing? gemmOnly = null;
-        if (!options.NoGemmOnly)
+        // The GEMM-only workload issues float32 GEMMs: beside a reduced-precision engine it would mislead.
+        if (!options.NoGemmOnly && options.Precision == "f32")
         {
             using var gemms = new GemmOnlyWorkload(options, lengths);
             gemmOnly = IterationTimer.Measure(gemms.Run, null, options.Iters, options.Warmup, options.MinTime);
@@ -100,6 +101,7 @@ internal static class BenchRunner
     /// <summary>Mirrors the engine's choice (RecurrentStack.ForwardDirection) between MKL steps and the column split.</summary>
     private static string StepPathOf(BenchOptions options, int[] lengths)
     {
+        if (options.Precision != "f32") return "mkl-" + options.Precision; // the reduced path has its own step loop
         var plan = new SequencePlan();
         plan.Build(options.T, options.N, lengths);
         bool split = options.Dirs == 1 && options.Threads >= 2 && ColumnSplitSteps.Applies(options.ToConfig(), plan, options.Training);

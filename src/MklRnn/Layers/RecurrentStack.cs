@@ -135,6 +135,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         ReadOnlySpan<int> lengths = default, bool training = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (training) RequireFloat32("training");
         ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
@@ -242,12 +243,17 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         CallState call = _call;
         int D = Config.Directions, R = _plan.TotalRows;
         LayerDirection ld = _cells[call.Layer * D + d];
+        ReducedPrecisionCell? reduced = call.Training ? null : _reduced?[call.Layer * D + d];
         ld.Reserve(_plan, call.Training);
-        ld.PackWeights(_plan.BatchSize, call.Training);
+        if (reduced == null) ld.PackWeights(_plan.BatchSize, call.Training);
         ld.Y = call.Y;
         ld.LdY = Config.OutputSize;
         LoadState(call.H0, call.C0, call.Layer * D + d, ld);
-        if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
+        if (reduced != null)
+        {
+            RunReducedSteps(reduced, ld, call.X);
+        }
+        else if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
         {
             _columnSplit ??= new ColumnSplitSteps();
             _columnSplit.Run(ld, _pair, call.X, _plan);
@@ -496,6 +502,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         if (_disposed) return;
         _disposed = true;
         _pair.Dispose();
+        DisposeReduced();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
