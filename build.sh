@@ -5,6 +5,7 @@
 #   ./build.sh demo     set up + build + train a character LM briefly, then sample from it
 #   ./build.sh perf [--quick]            BenchmarkDotNet suite -> perf/results/<date>/
 #   ./build.sh perf-compare BASE NEW     statistical comparison of two result sets
+#   ./build.sh fuzz [--seconds N] [--target NAME]   fuzz every loader (default 60 s; docs/reliability.md)
 # Idempotent: a second run on a set-up machine installs nothing and only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +20,8 @@ PACKAGES=(cmake gcc g++ make libmkl-rt libmkl-dev libomp-dev)
 PACKAGES+=(fortunes)
 # MPICH (the MPICH ABI, libmpi.so.12 family) for data-parallel training: `train --distributed` under mpirun.
 PACKAGES+=(mpich)
+# ONNX's backend node tests (LSTM, GRU, RNN), a peer's suite the ONNX importer is checked against.
+PACKAGES+=(libonnx-testdata)
 
 missing_packages() {
     local p
@@ -67,6 +70,7 @@ build() {
 }
 
 cli() { dotnet "$ROOT/src/MklRnn.Cli/bin/Release/net10.0/mklrnn.dll" "$@"; }
+fuzz() { dotnet "$ROOT/fuzz/MklRnn.Fuzz/bin/Release/net10.0/mklrnn-fuzz.dll" "$@"; }
 
 cmd=${1:-build}
 [ $# -gt 0 ] && shift
@@ -79,7 +83,12 @@ case "$cmd" in
         ctest --test-dir build/cmake --output-on-failure
         say "xunit suite"
         dotnet test tests/MklRnn.Tests/MklRnn.Tests.csproj -c Release --no-build -nologo \
-            --logger "console;verbosity=normal" "$@" ;;
+            --logger "console;verbosity=normal" "$@"
+        say "fuzz: a bounded pass over every loader (./build.sh fuzz runs longer)"
+        fuzz --seconds 20 ;;
+    fuzz)
+        setup; build
+        fuzz "$@" ;;
     demo)
         setup; build
         cli demo "$@" ;;
@@ -90,5 +99,5 @@ case "$cmd" in
         setup; build
         cli perf-compare "$@" ;;
     *)
-        echo "usage: ./build.sh [build|test|demo|perf [--quick]|perf-compare BASE NEW]" >&2; exit 2 ;;
+        echo "usage: ./build.sh [build|test|demo|perf [--quick]|perf-compare BASE NEW|fuzz [--seconds N]]" >&2; exit 2 ;;
 esac

@@ -398,3 +398,136 @@ MKLRNN_API int32_t mklrnn_rnn_step_panels(int32_t act, int32_t n, int32_t H, int
   DISPATCH(rnn_step_panels, act, n, H, K, j0, j1, panels, gx, ld_gx, b_ih, b_hh, h_prev, ld_hp, h, ld_h,
            y, ld_y);
 }
+
+/* ---------------------------------------------------------------- reduced precision ---- */
+
+static int uses_bf16_instructions(void) {
+#if MKLRNN_HAVE_AVX512_KERNELS
+  return isa() == MKLRNN_ISA_AVX512 && __builtin_cpu_supports("avx512bf16");
+#else
+  return 0;
+#endif
+}
+
+MKLRNN_API int32_t mklrnn_uses_bf16_instructions(void) { return uses_bf16_instructions(); }
+
+MKLRNN_API int32_t mklrnn_f32_to_bf16(int32_t n, int32_t k, const float* src, int32_t ld_src, uint16_t* dst,
+                                      int32_t ld_dst) {
+  CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || bad_mat(dst, ld_dst, k));
+#if MKLRNN_HAVE_AVX512_KERNELS
+  if (uses_bf16_instructions())
+    FOR_ROW_PIECES(n, k, mklrnn_avx512bf16_f32_to_bf16(n_, k, RO(src, ld_src), ld_src, RO(dst, ld_dst), ld_dst));
+#endif
+  FOR_ROW_PIECES(n, k, KERNEL(f32_to_bf16, n_, k, RO(src, ld_src), ld_src, RO(dst, ld_dst), ld_dst));
+}
+
+MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max) {
+  CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || min_max == NULL);
+  KERNEL(min_max, n, k, src, ld_src, min_max);
+  return MKLRNN_OK;
+}
+
+MKLRNN_API int32_t mklrnn_quantize_u8(int32_t n, int32_t k, const float* src, int32_t ld_src, float inv_scale,
+                                      int32_t zero_point, int32_t qmax, uint8_t* dst, int32_t ld_dst) {
+  CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || bad_mat(dst, ld_dst, k));
+  CHECK(!(inv_scale > 0.0f && inv_scale <= 3.4028235e38f)); /* finite, positive; NaN fails */
+  CHECK(zero_point < 0 || qmax > 255 || zero_point > qmax);
+  FOR_ROW_PIECES(n, k, KERNEL(quantize_u8, n_, k, RO(src, ld_src), ld_src, inv_scale, zero_point, qmax, RO(dst, ld_dst), ld_dst));
+}
+
+/* The quantization arguments every int32 entry point shares. */
+static int bad_dequant(const int32_t* acc, int32_t ld_acc, int64_t width, float a_scale, const float* w_scale,
+                       const int32_t* w_colsum) {
+  return bad_mat(acc, ld_acc, width) || w_scale == NULL || w_colsum == NULL || !(a_scale >= 0.0f && a_scale <= 3.4028235e38f);
+}
+
+MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* acc, int32_t ld_acc, float a_scale,
+                                         int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
+                                         int32_t accumulate, float* out, int32_t ld_out) {
+  CHECK(bad_dims(n, k) || bad_dequant(acc, ld_acc, k, a_scale, w_scale, w_colsum));
+  CHECK(bad_mat(out, ld_out, k) || (accumulate != 0 && accumulate != 1));
+  FOR_ROW_PIECES(n, k, KERNEL(dequantize_s32, n_, k, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, accumulate,
+                              RO(out, ld_out), ld_out));
+}
+
+/* Row loops of the *_forward_s32 functions: each row is dequantized into the fp32 gate row, then the
+ * fp32 row kernel runs on it while it is in L1 (so the step reads the int32 block once and the gate
+ * rows are not streamed through memory twice). */
+static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
+                          const float* w_scale, const int32_t* w_colsum, float* gates, int32_t ld_g,
+                          const float* b_ih, const float* b_hh, const float* peep, const float* c_prev,
+                          int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  for (int32_t r = 0; r < n; ++r) {
+    float* gr = gates + (ptrdiff_t)r * ld_g;
+    KERNEL(dequantize_s32, 1, 4 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
+    KERNEL(lstm_forward, 1, H, gr, ld_g, b_ih, b_hh, peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c,
+           ld_c, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+  }
+}
+
+static void rnn_s32_rows(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
+                         int32_t a_zero, const float* w_scale, const int32_t* w_colsum, float* g, int32_t ld_g,
+                         const float* b_ih, const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  for (int32_t r = 0; r < n; ++r) {
+    float* gr = g + (ptrdiff_t)r * ld_g;
+    KERNEL(dequantize_s32, 1, H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
+    KERNEL(rnn_forward, act, 1, H, gr, ld_g, b_ih, b_hh, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
+           ld_y);
+  }
+}
+
+static void gru_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
+                         const float* w_scale, const int32_t* w_colsum, float* gx, int32_t ld_gx, float* gh,
+                         int32_t ld_gh, const float* b_ih, const float* b_hh, const float* h_prev, int32_t ld_hp,
+                         float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  for (int32_t r = 0; r < n; ++r) {
+    float* ghr = gh + (ptrdiff_t)r * ld_gh;
+    KERNEL(dequantize_s32, 1, 3 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 0, ghr, ld_gh);
+    KERNEL(gru_forward, 1, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
+           h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+  }
+}
+
+MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
+                                           int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
+                                           float* gates, int32_t ld_g, const float* b_ih, const float* b_hh,
+                                           const float* peep, const float* c_prev, int32_t ld_cp, float* c,
+                                           int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 4 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
+  FOR_ROW_PIECES(n, 4 * (int64_t)H,
+                 lstm_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(gates, ld_g), ld_g,
+                               b_ih, b_hh, peep, RO(c_prev, ld_cp), ld_cp, RO(c, ld_c), ld_c, RO(h, ld_h), ld_h,
+                               RO(y, ld_y), ld_y));
+}
+
+MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
+                                          float a_scale, int32_t a_zero, const float* w_scale,
+                                          const int32_t* w_colsum, float* g, int32_t ld_g, const float* b_ih,
+                                          const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, H, a_scale, w_scale, w_colsum));
+  CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
+  FOR_ROW_PIECES(n, H,
+                 rnn_s32_rows(act, n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(g, ld_g), ld_g,
+                              b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
+}
+
+MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
+                                          int32_t a_zero, const float* w_scale, const int32_t* w_colsum, float* gx,
+                                          int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
+                                          const float* b_hh, const float* h_prev, int32_t ld_hp, float* h,
+                                          int32_t ld_h, float* y, int32_t ld_y) {
+  CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 3 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
+  CHECK(b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
+  CHECK(bad_opt(y, ld_y, H));
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 gru_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(gx, ld_gx), ld_gx,
+                              RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp), ld_hp, RO(h, ld_h), ld_h,
+                              RO(y, ld_y), ld_y));
+}

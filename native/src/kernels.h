@@ -105,6 +105,32 @@ MKLRNN_DECLARE_ROW_KERNELS(avx512)
 MKLRNN_DECLARE_VMATH(avx512)
 #endif
 
+/* Low-precision helpers (lowp_*.c): scalar, AVX2 and AVX-512 versions give the same bits. */
+#define MKLRNN_DECLARE_LOWP_KERNELS(P)                                                              \
+  void mklrnn_##P##_f32_to_bf16(int32_t n, int32_t k, const float* src, int32_t ld_src, uint16_t* dst, \
+                                int32_t ld_dst);                                                    \
+  void mklrnn_##P##_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max); \
+  void mklrnn_##P##_quantize_u8(int32_t n, int32_t k, const float* src, int32_t ld_src,             \
+                                float inv_scale, int32_t zero_point, int32_t qmax, uint8_t* dst,    \
+                                int32_t ld_dst);                                                    \
+  void mklrnn_##P##_dequantize_s32(int32_t n, int32_t k, const int32_t* acc, int32_t ld_acc,        \
+                                   float a_scale, int32_t a_zero, const float* w_scale,             \
+                                   const int32_t* w_colsum, int32_t accumulate, float* out,         \
+                                   int32_t ld_out);
+
+MKLRNN_DECLARE_LOWP_KERNELS(scalar)
+/* One float's bf16 bits (the reference rule). */
+uint16_t mklrnn_scalar_bf16_of(float x);
+#if MKLRNN_HAVE_AVX2_KERNELS
+MKLRNN_DECLARE_LOWP_KERNELS(avx2)
+#endif
+#if MKLRNN_HAVE_AVX512_KERNELS
+MKLRNN_DECLARE_LOWP_KERNELS(avx512)
+/* The AVX512_BF16 instruction version (VCVTNE2PS2BF16); only when the CPU has it. */
+void mklrnn_avx512bf16_f32_to_bf16(int32_t n, int32_t k, const float* src, int32_t ld_src, uint16_t* dst,
+                                   int32_t ld_dst);
+#endif
+
 /* Packing of W_hh into panels (one portable version; it runs once per weight). */
 void mklrnn_scalar_pack_panels(int32_t G, int32_t H, int32_t K, const float* w, int32_t ld_w, float* panels);
 

@@ -12,9 +12,13 @@ internal static class Verbs
         yield return SampleVerb.Create();
         yield return DemoVerb.Create();
         yield return Seq2SeqVerb.Create();
+        yield return ClassifyVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
+        yield return ConvertVerb.Create();
+        yield return RunVerb.Create();
         yield return PerfRunVerb.Create();
         yield return PerfCompareVerb.Create();
+        yield return InfoVerb.Create();
     }
 }

@@ -9,6 +9,23 @@ namespace MklRnn;
 /// </summary>
 public static unsafe class MklRuntime
 {
+    private static int s_warned;
+
+    /// <summary>
+    /// Raised (once per process, when MKL is first loaded) with a one-line warning about this
+    /// machine's set-up, e.g. the MKL vendor override that should be active but is not (MKL then runs up to
+    /// 3.5x slower on AMD). Without a handler the line goes to stderr. Subscribe before the first engine call.
+    /// </summary>
+    public static event Action<string>? Warning;
+
+    internal static void RaiseWarning(string message)
+    {
+        if (Interlocked.Exchange(ref s_warned, 1) != 0) return;
+        Action<string>? handler = Warning;
+        if (handler != null) handler(message);
+        else Console.Error.WriteLine(message);
+    }
+
     /// <summary>
     /// Sets MKL's thread count for the process (dynamic adjustment off, so MKL uses exactly this many). Loads MKL.
     /// </summary>
@@ -18,6 +35,24 @@ public static unsafe class MklRuntime
         NativeLoader.EnsureLoaded();
         Mkl.SetDynamic(false);
         Mkl.SetNumThreads(threads);
+    }
+
+    /// <summary>Full path of the loaded shim library (loads MKL and the shim first).</summary>
+    public static string ShimPath => Loaded(() => NativeLoader.ShimPath);
+
+    /// <summary>The ABI version the loaded shim reports (equals the one this assembly was built against once loaded).</summary>
+    public static int ShimAbiVersion => Loaded(NativeShim.AbiVersionOfLibrary);
+
+    /// <summary>Whether MKL was told to take its Intel code paths on a non-Intel CPU, and why (or why not).</summary>
+    public static bool IntelCpuOverrideActive => Loaded(() => NativeLoader.IntelCpuOverrideActive);
+
+    /// <inheritdoc cref="IntelCpuOverrideActive"/>
+    public static string IntelCpuOverrideReason => Loaded(() => NativeLoader.IntelCpuOverrideReason);
+
+    private static T Loaded<T>(Func<T> read)
+    {
+        NativeLoader.EnsureLoaded();
+        return read();
     }
 
     /// <summary>The number of threads MKL uses for a call from this thread.</summary>

@@ -40,7 +40,8 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 3   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team */
+#define MKLRNN_ABI_VERSION 4   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
+                                  4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32) */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -298,6 +299,71 @@ MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
  * must not throw or longjmp. */
 typedef void (*mklrnn_team_job)(int32_t thread, int32_t threads, void* state);
 MKLRNN_API int32_t mklrnn_run_team(int32_t threads, mklrnn_team_job job, void* state);
+
+/* ---------------------------------------------------------------- reduced precision ----
+ * Helpers of the bf16 and int8 inference paths (MKL's cblas_gemm_bf16bf16f32 and cblas_gemm_s8u8s32
+ * do the products; see docs/precision.md). Every path (AVX-512, AVX2, scalar) gives the same bits.
+ * k = columns of the block (>= 1), n = rows (>= 0); the other conventions are the ones above.
+ * Kernel threads (see below) split the rows of f32_to_bf16, quantize_u8, dequantize_s32 and the
+ * *_forward_s32 steps; min_max runs on the calling thread. Results do not depend on the split. */
+
+/* dst (n, k, ld_dst) = bf16 bits of src (n, k, ld_src): round to nearest, ties to even; overflow
+ * gives Inf; NaN stays NaN (made quiet); zero and denormal inputs give a zero of the same sign (as
+ * AVX512_BF16's VCVTNE2PS2BF16, which is used when the CPU has it). dst must not overlap src. */
+MKLRNN_API int32_t mklrnn_f32_to_bf16(int32_t n, int32_t k, const float* src, int32_t ld_src,
+                                      uint16_t* dst, int32_t ld_dst);
+
+/* min_max[0] = min, min_max[1] = max over the (n, k, ld_src) block, NaN ignored (+Inf, -Inf when
+ * every element is NaN or n = 0). */
+MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max);
+
+/* Asymmetric u8 quantization: dst = clamp(round(src * inv_scale), -zero_point, qmax - zero_point)
+ * + zero_point, the rounding to nearest even, NaN -> 0. 0 <= zero_point <= qmax <= 255, inv_scale
+ * finite and > 0 (else BAD_ARGUMENT). qmax = 127 keeps u8 x s8 pair sums within int16 for GEMM
+ * kernels without VNNI (which saturate there). dst (n, k, ld_dst) bytes. */
+MKLRNN_API int32_t mklrnn_quantize_u8(int32_t n, int32_t k, const float* src, int32_t ld_src,
+                                      float inv_scale, int32_t zero_point, int32_t qmax,
+                                      uint8_t* dst, int32_t ld_dst);
+
+/* Dequantizes an int32 GEMM result acc = q_x W_q^T (u8 activations q_x with scale a_scale and zero
+ * point a_zero, s8 weights W_q with per-output-column scale w_scale[j] and column sums
+ * w_colsum[j] = sum_k W_q[j, k]):
+ *   out[r, j] (+)= (acc[r, j] - a_zero * w_colsum[j]) * (a_scale * w_scale[j])
+ * the compensation exact in int32 (the caller keeps |acc| and |a_zero * w_colsum| below 2^31);
+ * accumulate = 1 adds to out, 0 overwrites it. acc (n, k, ld_acc); w_scale, w_colsum (k). */
+MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* acc, int32_t ld_acc,
+                                         float a_scale, int32_t a_zero, const float* w_scale,
+                                         const int32_t* w_colsum, int32_t accumulate,
+                                         float* out, int32_t ld_out);
+
+/* The int8 recurrent steps: the fp32 forward kernels above, with the recurrent product given as
+ * the int32 result acc of q(h_{t-1}) W_hh_q^T and its quantization (a_scale, a_zero, w_scale,
+ * w_colsum as in mklrnn_dequantize_s32). Row by row, the dequantized product is added to (LSTM,
+ * RNN: gates / g, which hold the fp32 input projection) or written to (GRU: gh) the row, then the
+ * fp32 row kernel runs on it while it is in L1. The remaining arguments and the results are those of
+ * mklrnn_lstm_forward, mklrnn_rnn_forward and mklrnn_gru_forward; acc (n, G*H, ld_acc) is read only. */
+MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
+                                           float a_scale, int32_t a_zero, const float* w_scale,
+                                           const int32_t* w_colsum, float* gates, int32_t ld_g,
+                                           const float* b_ih, const float* b_hh, const float* peep,
+                                           const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,
+                                           float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc,
+                                          int32_t ld_acc, float a_scale, int32_t a_zero,
+                                          const float* w_scale, const int32_t* w_colsum,
+                                          float* g, int32_t ld_g, const float* b_ih, const float* b_hh,
+                                          float* h, int32_t ld_h, float* y, int32_t ld_y);
+
+MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
+                                          float a_scale, int32_t a_zero, const float* w_scale,
+                                          const int32_t* w_colsum, float* gx, int32_t ld_gx,
+                                          float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh,
+                                          const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
+                                          float* y, int32_t ld_y);
+
+/* 1 when mklrnn_f32_to_bf16 runs on AVX512_BF16's conversion instruction, else 0. */
+MKLRNN_API int32_t mklrnn_uses_bf16_instructions(void);
 
 /* ---------------------------------------------------------------- helpers --------------- */
 

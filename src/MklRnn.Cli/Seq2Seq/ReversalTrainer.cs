@@ -5,9 +5,12 @@ using MklRnn.Training;
 
 namespace MklRnn.Cli.Seq2Seq;
 
-/// <summary>Settings of a reversal training run (the CLI's options).</summary>
+/// <summary>Settings of a reversal (or dates) training run (the CLI's options).</summary>
 internal sealed record ReversalOptions
 {
+    /// <summary>"reversal" (digits; MinLength, MaxLength apply) or "dates" (<see cref="DatesTask"/>; Model's vocabularies from it).</summary>
+    public string Task { get; init; } = "reversal";
+
     public int Steps { get; init; } = 2000;
     public int BatchSize { get; init; } = 64;
     public int MinLength { get; init; } = 1;
@@ -37,17 +40,21 @@ internal sealed record ReversalOptions
 /// <summary>
 /// Trains a <see cref="Seq2SeqModel"/> on digit reversal with teacher forcing: Adam with cosine decay,
 /// global-norm clipping, periodic greedy accuracy on the held-out set. Used by `mklrnn seq2seq train` and by the tests.
+/// With Options.Task = "dates" it trains the word-level <see cref="DatesTask"/> instead (accuracy without &lt;unk&gt; replacement).
 /// </summary>
 internal sealed class ReversalTrainer : IDisposable
 {
-    private readonly ReversalTask _task;
+    private readonly ReversalTask? _task;
+    private readonly DatesTask? _dates;
     private readonly Adam _optimizer;
 
     public ReversalTrainer(ReversalOptions options, Seq2SeqModel? model = null)
     {
         Options = options;
         Model = model ?? new Seq2SeqModel(options.Model, options.Seed);
-        _task = new ReversalTask(options.MinLength, options.MaxLength, options.EvalSize, options.Seed);
+        if (options.Task == "dates") _dates = new DatesTask(options.EvalSize, options.Seed);
+        else if (options.Task == "reversal") _task = new ReversalTask(options.MinLength, options.MaxLength, options.EvalSize, options.Seed);
+        else throw new ArgumentException($"--task: expected reversal or dates, got '{options.Task}'");
         _optimizer = new Adam(Model.Parameters, options.LearningRate)
         {
             Schedule = new CosineSchedule(options.LearningRate, options.Steps, options.LearningRate * 0.05f),
@@ -57,7 +64,9 @@ internal sealed class ReversalTrainer : IDisposable
     public ReversalOptions Options { get; }
     public Seq2SeqModel Model { get; }
     public Optimizer Optimizer => _optimizer;
-    public ReversalTask Task => _task;
+    public ReversalTask Task => _task ?? throw new InvalidOperationException("this run trains the dates task");
+
+    public DatesTask Dates => _dates ?? throw new InvalidOperationException("this run trains the reversal task");
 
     /// <summary>
     /// Runs the steps left to Options.Steps (or to stopAt, to interrupt a run); reports progress lines;
@@ -80,7 +89,8 @@ internal sealed class ReversalTrainer : IDisposable
         int lossCount = 0;
         while (_optimizer.StepCount < Math.Min(Options.Steps, stopAt))
         {
-            _task.Batch(_optimizer.StepCount, sources, targets);
+            if (_dates != null) _dates.Batch(_optimizer.StepCount, sources, targets);
+            else _task!.Batch(_optimizer.StepCount, sources, targets);
             Array.Copy(sources, first, localSources, 0, share);
             Array.Copy(targets, first, localTargets, 0, share);
             batch.Fill(Model.Config, localSources, localTargets);
@@ -113,8 +123,9 @@ internal sealed class ReversalTrainer : IDisposable
     }
 
     /// <summary>Exact-match accuracy on the held-out strings.</summary>
-    public double HeldOutAccuracy(int beamWidth, double lengthPenalty = 0) =>
-        SequenceAccuracy.Measure(Model, _task.HeldOut, ReversalTask.Reverse, beamWidth, Options.MaxLength + 2, lengthPenalty);
+    public double HeldOutAccuracy(int beamWidth, double lengthPenalty = 0) => _dates != null
+        ? UnknownWordReplacement.Accuracy(Model, _dates.HeldOut, replaceUnk: false)
+        : SequenceAccuracy.Measure(Model, _task!.HeldOut, ReversalTask.Reverse, beamWidth, Options.MaxLength + 2, lengthPenalty);
 
     public void Dispose()
     {

@@ -30,13 +30,15 @@ internal static class BenchVerb
         var shape = WithDefault("--shape", "shape id echoed in the RESULT line (S1..S7)", d.Shape);
         var json = new Option<bool>("--json") { Description = "also print the RESULT {json} line" };
         var lengths = OneOf("--lengths", "full (all T steps) or uniform (lengths uniform in [T/4, T], seeded)", d.Lengths, "full", "uniform");
+        var precision = OneOf("--precision", "inference GEMMs (infer only; no GEMM-only run below f32)", d.Precision, "f32", "bf16", "int8");
         var noGemmOnly = new Option<bool>("--no-gemm-only") { Description = "skip the GEMM-only measurement" };
+        var engine = OneOf("--engine", "mklrnn, or onnxruntime (the same stack exported to ONNX, run by ONNX Runtime in-process)", d.Engine, "mklrnn", "onnxruntime");
 
         var command = new Command("bench",
             "Time one RNN/LSTM/GRU shape in the anchors harness protocol (median ms, GFLOP/s, GEMM-only time); "
             + "exit 2 on bad options, 3 on implausible outputs, 4 on an unsupported cell.")
         {
-            cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, noGemmOnly,
+            cell, mode, t, n, i, h, layers, dirs, threads, iters, warmup, minTime, shape, json, lengths, precision, noGemmOnly, engine,
         };
         command.SetAction(parse => BenchRunner.Run(new BenchOptions
         {
@@ -55,7 +57,9 @@ internal static class BenchVerb
             Shape = parse.GetValue(shape)!,
             Json = parse.GetValue(json),
             Lengths = parse.GetValue(lengths)!,
+            Precision = parse.GetValue(precision)!,
             NoGemmOnly = parse.GetValue(noGemmOnly),
+            Engine = parse.GetValue(engine)!,
         }, parse.InvocationConfiguration.Output));
         return command;
     }

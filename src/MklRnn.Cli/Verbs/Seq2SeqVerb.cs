@@ -50,17 +50,22 @@ internal static class Seq2SeqVerb
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
         var score = OneOf("--score", "attention score", "general", "dot", "general", "concat");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
+        var task = OneOf("--task", "reversal (digit strings) or dates (word-level date normalisation, limited vocabulary)", "reversal", "reversal", "dates");
+        var attention = OneOf("--attention", "global, local-m (window around the decoder step) or local-p (predicted window)", "global", "global", "local-m", "local-p");
+        var window = Ranged("--window", "half-width D of the local attention window (local-m, local-p)", 3, 1, MaxDigits);
+        var reverseSource = new Option<bool>("--reverse-source") { Description = "the encoder reads each source reversed" };
         var minAccuracy = Ranged("--min-accuracy", "exit 1 when the final held-out accuracy is below this", 0.0, 0.0, 1.0);
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, minAccuracy, distributed,
+            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed,
         };
         command.SetAction(parse =>
         {
             var options = new ReversalOptions
             {
+                Task = parse.GetValue(task)!,
                 Steps = parse.GetValue(steps),
                 BatchSize = parse.GetValue(batch),
                 MinLength = parse.GetValue(minLength),
@@ -79,8 +84,12 @@ internal static class Seq2SeqVerb
                     Bidirectional = parse.GetValue(bidirectional),
                     Score = AttentionScores.Parse(parse.GetValue(score)!),
                     InputFeeding = !parse.GetValue(noFeeding),
+                    Attention = AttentionKinds.Parse(parse.GetValue(attention)!),
+                    Window = parse.GetValue(attention) == "global" ? 0 : parse.GetValue(window),
+                    ReverseSource = parse.GetValue(reverseSource),
                 },
             };
+            if (options.Task == "dates") options = options with { Model = DatesTask.Configure(options.Model) };
             string path = parse.GetValue(output)!;
             bool resumeRun = parse.GetValue(resume);
             double min = parse.GetValue(minAccuracy);
@@ -94,18 +103,21 @@ internal static class Seq2SeqVerb
 
     internal static int Train(ReversalOptions options, string path, bool resume, double minAccuracy, TextWriter log)
     {
-        OutputPath.Check(path, "--out");
+        OutputPath.Check(path, "--checkpoint");
         using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
         if (resume) options.Group.CheckSameParameters(trainer.Model.Parameters, "the checkpoint's parameters");
         Seq2SeqConfig c = trainer.Model.Config;
-        log.WriteLine($"seq2seq: reversing {options.MinLength}-{options.MaxLength} digit strings; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
-            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
+        string what = options.Task == "dates" ? "normalising dates" : $"reversing {options.MinLength}-{options.MaxLength} digit strings";
+        log.WriteLine($"seq2seq: {what}; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
+            + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionKinds.Name(c.Attention)}{(c.Window > 0 ? $" D={c.Window}" : "")} {AttentionScores.Name(c.Score)}"
+            + $"{(c.InputFeeding ? ", input feeding" : "")}{(c.ReverseSource ? ", reversed source" : "")}; "
             + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
         double accuracy = trainer.Train(log);
         if (NonFiniteCheck.Find(trainer.Model.Parameters) is { } bad)
             throw new TrainingDivergedException($"training diverged: the model is not finite ({NonFiniteCheck.Describe(bad)}); {path} was not written");
         if (options.Group.IsRoot) trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
-        log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
+        string heldOut = options.Task == "dates" ? "dates (no <unk> replacement)" : $"strings of {options.MaxLength} digits";
+        log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} {heldOut}; saved {path}");
         return accuracy >= minAccuracy ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
@@ -120,6 +132,7 @@ internal static class Seq2SeqVerb
 
     private static Dictionary<string, string> TaskMetadata(ReversalOptions o) => new()
     {
+        ["task"] = o.Task,
         ["reversal.min_length"] = o.MinLength.ToString(CultureInfo.InvariantCulture),
         ["reversal.max_length"] = o.MaxLength.ToString(CultureInfo.InvariantCulture),
         ["reversal.eval_size"] = o.EvalSize.ToString(CultureInfo.InvariantCulture),
@@ -129,38 +142,36 @@ internal static class Seq2SeqVerb
     private static Command CreateDecode()
     {
         var model = new Option<string>("--checkpoint") { Description = "checkpoint written by `seq2seq train`", Required = true }.WithOldName("--model");
-        var inputs = new Argument<string[]>("digits") { Description = "digit strings to reverse", Arity = ArgumentArity.ZeroOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "digit strings to reverse (dates to normalise, for a dates model)", Arity = ArgumentArity.ZeroOrMore };
         var beam = Ranged("--beam", "beam width (1: greedy)", 1, 1, MaxBeam);
         var nBest = Ranged("--nbest", "hypotheses printed per input (at most --beam)", 1, 1, MaxBeam);
         var alpha = Ranged("--alpha", "length normalisation: score = log P / length^alpha", 0.0, 0.0, 10.0);
         var maxLength = Ranged("--max-length", "longest output (0: input length + 2)", 0, 0, MaxDigits + 2);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
+        var replaceUnk = new Option<bool>("--replace-unk") { Description = "dates model: replace each <unk> output by the source word attention weighted most" };
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
-            model, inputs, beam, nBest, alpha, maxLength, evaluate,
+            model, inputs, beam, nBest, alpha, maxLength, evaluate, replaceUnk,
         };
         command.SetAction(parse =>
             Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output));
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output, parse.GetValue(replaceUnk)));
         return command;
     }
 
-    internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output)
+    internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output,
+        bool replaceUnk = false)
     {
         if (nBest > beam) throw UsageError.Because($"--nbest must be in [1, --beam = {beam}], got {nBest}");
         if (inputs.Length == 0 && !evaluate) throw UsageError.Because("give digit strings to reverse, or --eval");
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         using Seq2SeqModel model = Seq2SeqModel.Load(file);
+        if (file.Metadata.GetValueOrDefault("task") == "dates") return DecodeDates(file, model, inputs, evaluate, replaceUnk, output);
+        if (replaceUnk) throw UsageError.Because("--replace-unk needs a word-level model (seq2seq train --task dates); digit reversal has no <unk>");
         if (evaluate)
         {
-            // Metadata numbers are bounded before they size anything (a crafted file must not hang or exhaust memory).
-            int Meta(string key, int min, int max)
-            {
-                if (!file.Metadata.TryGetValue(key, out string? v))
-                    throw new InvalidDataException($"{path}: metadata '{key}' is missing; --eval needs a checkpoint written by `seq2seq train`");
-                return int.TryParse(v, CultureInfo.InvariantCulture, out int i) && i >= min && i <= max ? i
-                    : throw new InvalidDataException($"{path}: metadata '{key}' = '{v}' is not an integer in [{min}, {max}]");
-            }
+            const string needs = "--eval needs a checkpoint written by `seq2seq train`";
+            int Meta(string key, int min, int max) => CheckpointMetadata.Int(file, key, min, max, needs);
             int length = Meta("reversal.max_length", 1, ReversalTask.MaxStringLength);
             var task = new ReversalTask(Meta("reversal.min_length", 1, length), length, Meta("reversal.eval_size", 1, ReversalTask.MaxEvalSize),
                 Meta("reversal.seed", int.MinValue, int.MaxValue));
@@ -195,6 +206,32 @@ internal static class Seq2SeqVerb
                 foreach (Hypothesis h in results[i])
                     output.WriteLine($"{inputs[i]}\t{ReversalTask.Format(h.Tokens)}\tlogP {h.LogProbability.ToString("F4", CultureInfo.InvariantCulture)}"
                         + $"\tscore {h.Score.ToString("F4", CultureInfo.InvariantCulture)}{(h.Ended ? "" : "\t(no EOS)")}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Greedy decoding of a dates model: --eval prints held-out accuracy without and with &lt;unk&gt; replacement;
+    /// inputs ("2 December 2026", "12/2/26") are normalised, replacing &lt;unk&gt; when asked.
+    /// </summary>
+    private static int DecodeDates(SafeTensorsFile file, Seq2SeqModel model, string[] inputs, bool evaluate, bool replaceUnk, TextWriter output)
+    {
+        if (evaluate)
+        {
+            const string needs = "--eval needs a checkpoint written by `seq2seq train`";
+            var task = new DatesTask(CheckpointMetadata.Int(file, "reversal.eval_size", 1, ReversalTask.MaxEvalSize, needs),
+                CheckpointMetadata.Int(file, "reversal.seed", int.MinValue, int.MaxValue, needs));
+            int rare = task.HeldOut.Count(p => DatesTask.TargetVocabulary.Id(p.Target[0]) == DatesTask.Unk);
+            output.WriteLine($"held-out: {task.HeldOut.Count} dates, {rare} with a year outside the vocabulary");
+            foreach (bool replace in new[] { false, true })
+                output.WriteLine($"greedy {(replace ? "with   " : "without")} <unk> replacement: sequence accuracy "
+                    + UnknownWordReplacement.Accuracy(model, task.HeldOut, replace).ToString("P2", CultureInfo.InvariantCulture));
+        }
+        if (inputs.Length > 0)
+        {
+            var translated = UnknownWordReplacement.Translate(model, inputs.Select(DatesTask.Tokenize).ToArray(), replaceUnk);
+            for (int i = 0; i < inputs.Length; i++)
+                output.WriteLine($"{inputs[i]}\t{string.Join(' ', translated[i].Words)}{(translated[i].Ended ? "" : "\t(no EOS)")}");
         }
         return ExitCodes.Ok;
     }

@@ -11,7 +11,8 @@ namespace MklRnn.Tooling.Bench;
 public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, double Flops, Timing Engine, Timing? GemmOnly,
     string MklVersion)
 {
-    public const string EngineName = "mklrnn";
+    /// <summary>The engine timed: "mklrnn" or "onnxruntime".</summary>
+    public string EngineName => Options.Engine;
 
     /// <summary>
     /// How the engine ran the recurrent steps: "mkl" (packed MKL GEMM per step), "batch-split" (each half of the
@@ -19,6 +20,9 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
     /// inference: fused GEMV + gate kernels on two threads, so gemm_only_ms times MKL GEMMs the engine skips).
     /// </summary>
     public string StepPath { get; init; } = "mkl";
+
+    /// <summary>The MKL vendor override's state and why (<see cref="Interop.NativeLoader.IntelCpuOverrideReason"/>): MKL's speed on AMD depends on it.</summary>
+    public string IntelCpuOverride { get; init; } = "";
 
     public double Gflops => Flops / (Engine.MedianMs * 1e-3) * 1e-9;
 
@@ -29,6 +33,7 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
     {
         var o = Options;
         var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{EngineName} {o.ProtocolCell,-8} {o.Mode,-5} T={o.T} N={o.N} I={o.I} H={o.H} L={o.Layers} D={o.Dirs} thr={Threads}"));
+        if (o.Precision != "f32") line.Append(CultureInfo.InvariantCulture, $" precision={o.Precision}");
         if (o.Lengths != "full") line.Append(CultureInfo.InvariantCulture, $" lengths={o.Lengths} rows={Rows}");
         line.Append(CultureInfo.InvariantCulture, $"  median {Engine.MedianMs,9:0.000} ms  min {Engine.MinMs,9:0.000} ms  {Gflops,7:0.0} GFLOP/s  ({Engine.Iterations} iters)");
         if (GemmOnly is Timing g)
@@ -68,7 +73,9 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
                 json.WriteNumber("outside_gemm_share", Math.Round(OutsideGemmShare!.Value, 4));
             }
             json.WriteString("step_path", StepPath);
+            json.WriteString("precision", o.Precision);
             json.WriteString("mkl_version", MklVersion);
+            json.WriteString("mkl_intel_cpu_override", IntelCpuOverride);
             json.WriteEndObject();
         }
         return "RESULT " + Encoding.UTF8.GetString(stream.ToArray());

@@ -41,6 +41,7 @@ public static class BenchRunner
         plan.Build(options.T, options.N, lengths);
         long rows = lengths.Length > 0 ? lengths.Sum(l => (long)l) : (long)options.T * options.N;
 
+        if (options.Engine == "onnxruntime") return MeasureOrt(options, lengths, rows, output);
         Timing engine;
         using (var stack = new StackWorkload(options, lengths))
         {
@@ -50,7 +51,8 @@ public static class BenchRunner
         }
 
         Timing? gemmOnly = null;
-        if (!options.NoGemmOnly)
+        // The GEMM-only workload issues float32 GEMMs: beside a reduced-precision engine it would mislead.
+        if (!options.NoGemmOnly && options.Precision == "f32")
         {
             using var gemms = new GemmOnlyWorkload(options, lengths);
             gemmOnly = IterationTimer.Measure(gemms.Run, null, options.Iters, options.Warmup, options.MinTime);
@@ -60,7 +62,24 @@ public static class BenchRunner
         var result = new BenchResult(options, options.Threads, rows, flops, engine, gemmOnly, MklRuntime.Version)
         {
             StepPath = GemmOnlyWorkload.StepPathOf(options, plan),
+            IntelCpuOverride = NativeLoader.IntelCpuOverrideReason,
         };
+        output.WriteLine(result.ToHumanLine());
+        if (options.Json) output.WriteLine(result.ToResultLine());
+        return Ok;
+    }
+
+    /// <summary>The same shape in ONNX Runtime (inference only; the protocol's exit 4 for training).</summary>
+    private static int MeasureOrt(BenchOptions options, int[] lengths, long rows, TextWriter output)
+    {
+        if (options.Training)
+            throw new CommandFailure(Unsupported, "engine onnxruntime runs inference only");
+        using var ort = new OrtWorkload(options, lengths);
+        Timing engine = IterationTimer.Measure(ort.Run, null, options.Iters, options.Warmup, options.MinTime);
+        if (ort.SanityProblem() is string insane)
+            throw new CommandFailure(SanityFailure, $"SANITY FAILURE: {insane}");
+        double flops = FlopCount.Standard(options.ToConfig(), rows, training: false);
+        var result = new BenchResult(options, options.Threads, rows, flops, engine, null, MklRuntime.Version) { StepPath = "onnxruntime" };
         output.WriteLine(result.ToHumanLine());
         if (options.Json) output.WriteLine(result.ToResultLine());
         return Ok;

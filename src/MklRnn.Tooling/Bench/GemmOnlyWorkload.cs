@@ -51,10 +51,11 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
 
     /// <summary>
     /// How the engine runs a request's recurrent steps, by its own rules (RecurrentStack.ForwardDirection; the bench
-    /// stack uses its side thread from two threads on): "column-split", "batch-split" or "mkl" (MKL's threads per GEMM).
+    /// stack uses its side thread from two threads on): "column-split", "batch-split", "mkl" or "mkl-bf16"/"mkl-int8" (MKL's threads per GEMM).
     /// </summary>
     public static string StepPathOf(BenchOptions options, SequencePlan plan)
     {
+        if (options.Precision != "f32") return "mkl-" + options.Precision; // the reduced path has its own step loop
         if (options.Threads < 2 || options.Dirs != 1) return "mkl";
         RnnConfig config = options.ToConfig();
         if (ColumnSplitSteps.Applies(config, plan, options.Training)) return "column-split";

@@ -20,6 +20,7 @@ public sealed class StackWorkload : IDisposable
         _lengths = lengths;
         RnnConfig config = options.ToConfig();
         _stack = new RecurrentStack(config, seed: BenchInputs.Seed) { UseSideThread = options.Threads >= 2 };
+        _stack.PrepareInference(BenchOptions.Precisions[options.Precision]);
         _input = BenchInputs.Uniform((long)options.T * options.N * options.I, BenchInputs.Seed + 1);
         _output = new float[(long)options.T * options.N * config.OutputSize];
         _gradOutput = options.Training ? BenchInputs.Uniform(_output.Length, BenchInputs.Seed + 2) : [];
@@ -27,6 +28,9 @@ public sealed class StackWorkload : IDisposable
     }
 
     public RecurrentStack Stack => _stack;
+
+    /// <summary>The last iteration's output (the reference the ORT engine is checked against).</summary>
+    public float[] Output => _output;
 
     /// <summary>One timed iteration.</summary>
     public void Run()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MklRnn.IO;
+using MklRnn.Layers;
 using MklRnn.Training;
 
 namespace MklRnn.CharLm;
@@ -34,6 +35,14 @@ public static class CharLmFile
     /// <summary>Reads a safetensors file; a missing or unreadable file is a CharLmException.</summary>
     public static SafeTensorsFile Open(string path)
     {
+        try
+        {
+            RegularFile.Require(path); // a directory, FIFO or device is named as such, never opened
+        }
+        catch (IOException e)
+        {
+            throw new CharLmException(e.Message, e);
+        }
         if (!File.Exists(path)) throw new CharLmException($"checkpoint not found: {path}");
         try
         {
@@ -61,6 +70,15 @@ public static class CharLmFile
             : throw new CharLmException($"{source}: metadata 'cell' = '{Get("cell")}' is not LSTM, GRU, RNN_TANH or RNN_RELU");
         Vocabulary vocabulary = Vocabulary.FromJson(Get("vocab"), source);
         var spec = new CharLmSpec(cell, vocabulary.Count, Positive("embedding_size"), Positive("hidden_size"), Positive("num_layers"), dropout);
+        try
+        {
+            // The header must fit the architecture before anything is built (metadata may claim 100,000 layers).
+            StackTensors.RequireShapes(file, spec.RnnConfig, RnnPrefix);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CharLmException($"the checkpoint's tensors do not fit its architecture ({spec}): {e.Message}", e);
+        }
         var model = new CharLmModel(spec, seed: 0);
         try
         {

@@ -16,13 +16,10 @@ public sealed unsafe class Parameter : IDisposable
     public Parameter(string name, params int[] shape)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        long length = 1;
         foreach (int d in shape)
-        {
             if (d < 0) throw new ArgumentOutOfRangeException(nameof(shape), $"parameter '{name}': negative dimension {d}");
-            length *= d;
-        }
-        if (length > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(shape), $"parameter '{name}' is too large ({length} elements)");
+        long length = Core.SizeMath.Product(shape, nameof(shape));
+        if (length > Core.SizeMath.MaxElements) throw new ArgumentOutOfRangeException(nameof(shape), $"parameter '{name}' is too large ({length} elements)");
         Name = name;
         _shape = (int[])shape.Clone();
         _data = new NativeBuffer((int)length);

@@ -71,5 +71,10 @@ public sealed record RnnConfig
         if (!(Dropout >= 0 && Dropout < 1))
             throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "dropout must be in [0, 1)");
         if (!Enum.IsDefined(Cell)) throw new ArgumentOutOfRangeException(nameof(Cell), Cell, "unknown cell kind");
+        // Every weight must fit one buffer (checked: a hidden size of 2e9 must not wrap G*H to a negative width).
+        long gateRows = SizeMath.Elements(GateCount, HiddenSize, "gates * hidden_size", nameof(HiddenSize));
+        SizeMath.Elements(gateRows, OutputHiddenSize, "weight_hh: gates * hidden_size * hidden_size", nameof(HiddenSize));
+        SizeMath.Elements(gateRows, Math.Max(InputSize, (long)Directions * OutputHiddenSize), "weight_ih: gates * hidden_size * input width", nameof(InputSize));
+        SizeMath.Elements(NumLayers, 2L * Directions, "num_layers * 2 * directions", nameof(NumLayers));
     }
 }

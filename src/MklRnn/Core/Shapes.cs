@@ -9,21 +9,17 @@ internal static class Shapes
     /// <summary>Requires length == product(dims).</summary>
     public static void Require(string name, int length, ReadOnlySpan<int> dims, string meaning)
     {
-        if (length != Product(dims)) Throw(name, length, dims, meaning, optional: false);
+        if (length != SizeMath.Product(dims, name)) Throw(name, length, dims, meaning, optional: false);
     }
 
     /// <summary>Requires an empty buffer or length == product(dims).</summary>
     public static void RequireOptional(string name, int length, ReadOnlySpan<int> dims, string meaning)
     {
-        if (length != 0 && length != Product(dims)) Throw(name, length, dims, meaning, optional: true);
+        if (length != 0 && length != SizeMath.Product(dims, name)) Throw(name, length, dims, meaning, optional: true);
     }
 
-    public static long Product(ReadOnlySpan<int> dims)
-    {
-        long p = 1;
-        foreach (int d in dims) p *= d;
-        return p;
-    }
+    /// <summary>The element count of a shape: checked (see <see cref="SizeMath"/>), so a huge shape cannot wrap to a small one.</summary>
+    public static long Product(ReadOnlySpan<int> dims) => SizeMath.Product(dims, "shape");
 
     public static string Format(ReadOnlySpan<int> dims) => "(" + string.Join(", ", dims.ToArray()) + ")";
 

@@ -108,6 +108,9 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
     {
         Console.Error.Flush();
         Console.Out.Flush();
+        // MPICH's launcher forwards a rank's stderr through a pipe it polls, and MPI_Abort makes it kill the job at
+        // once: the line just written could be dropped (seen in the tests). A short pause lets it be forwarded.
+        Thread.Sleep(300);
         MpiLibrary.Abort(exitCode);
         Environment.Exit(exitCode); // MPI_Abort returned: no launcher to end the others
     }

@@ -20,6 +20,7 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
 
         string fullPath = Path.GetFullPath(path);
+        RemoveStaleTemps(fullPath);
         // Same directory as the target, so the final rename stays within one file system (atomic).
         string temp = fullPath + ".tmp-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
         bool created = false;
@@ -45,6 +46,34 @@ public static class AtomicFile
                 catch (UnauthorizedAccessException) { }
             }
             throw;
+        }
+    }
+
+    /// <summary>A temp file untouched this long was left by a killed writer: a live one writes continuously.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Deletes this target's temp files (`NAME.tmp-` + 12 hex digits) that a killed process left behind,
+    /// once they are older than <see cref="StaleAfter"/> (a concurrent writer's temp is younger). Best effort.
+    /// </summary>
+    private static void RemoveStaleTemps(string fullPath)
+    {
+        string? directory = Path.GetDirectoryName(fullPath);
+        if (directory == null || !Directory.Exists(directory)) return;
+        string prefix = Path.GetFileName(fullPath) + ".tmp-";
+        try
+        {
+            foreach (string temp in Directory.EnumerateFiles(directory, prefix + "*"))
+            {
+                string suffix = Path.GetFileName(temp)[prefix.Length..];
+                if (suffix.Length != 12 || !suffix.All(char.IsAsciiHexDigitLower)) continue;
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) < StaleAfter) continue;
+                File.Delete(temp);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Cleaning is a courtesy; the save itself must not fail for it.
         }
     }
 }

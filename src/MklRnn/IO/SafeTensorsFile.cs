@@ -55,10 +55,11 @@ public sealed class SafeTensorsFile
 
     // ---------------------------------------------------------------- loading
 
-    /// <summary>Reads the whole file into memory and validates it.</summary>
+    /// <summary>Reads the whole file into memory and validates it; refuses what is not a regular file (<see cref="RegularFile"/>) without opening it.</summary>
     public static SafeTensorsFile Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        RegularFile.Require(path);
         return Parse(File.ReadAllBytes(path), path);
     }
 
@@ -114,14 +115,22 @@ public sealed class SafeTensorsFile
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             // JsonDocument keeps duplicate keys (a dictionary would silently keep the last): detect them here.
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var property in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(property.Name))
-                    throw Fail(source, $"duplicate name '{property.Name}' in the header");
-                if (property.Name == MetadataKey)
-                    ReadMetadata(source, property.Value, metadata);
-                else
-                    tensors.Add(ReadEntry(source, property.Name, property.Value, dataLength));
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (!seen.Add(property.Name))
+                        throw Fail(source, $"duplicate name '{property.Name}' in the header");
+                    if (property.Name == MetadataKey)
+                        ReadMetadata(source, property.Value, metadata);
+                    else
+                        tensors.Add(ReadEntry(source, property.Name, property.Value, dataLength));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // Valid JSON, but a string escape decodes to invalid UTF-16 (a lone surrogate such as \uD800).
+                throw Fail(source, $"header holds a string that is not valid Unicode: {e.Message}", e);
             }
 
             CheckNoOverlap(source, tensors);

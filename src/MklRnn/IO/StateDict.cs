@@ -2,8 +2,11 @@ namespace MklRnn.IO;
 
 /// <summary>
 /// Parameters to and from safetensors under PyTorch names (a state_dict): `prefix + parameter.Name`.
-/// Loading checks every expected tensor exists with the expected shape; tensors the module does not
-/// use are ignored, so a file holding a bigger model's state loads its part.
+/// Loading reports every problem at once. By default every parameter must be in the file, with its shape,
+/// and tensors the module does not use are ignored (a file holding a bigger model's state loads its part);
+/// <see cref="StateDictMatch.Strict"/> also refuses unexpected tensors under the prefix (PyTorch's
+/// load_state_dict(strict=True)); <see cref="StateDictMatch.Partial"/> loads what is there (strict=False).
+/// A stored shape that differs is always an error.
 /// </summary>
 public static class StateDict
 {
@@ -14,16 +17,43 @@ public static class StateDict
         foreach (Parameter p in module.Parameters) writer.Add(prefix + p.Name, p.Shape, p.Values);
     }
 
-    public static void Read(SafeTensorsFile file, IParameterized module, string prefix = "")
+    /// <summary>Loads the module's parameters; returns the names missing from the file and the unexpected ones (under the prefix).</summary>
+    public static StateDictMismatch Read(SafeTensorsFile file, IParameterized module, string prefix = "", StateDictMatch match = StateDictMatch.RequireAll)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        var problems = new List<string>();
         foreach (Parameter p in module.Parameters)
         {
             string name = prefix + p.Name;
+            wanted.Add(name);
             if (!file.Contains(name))
-                throw new InvalidDataException($"{file.SourceName}: tensor '{name}' {p.ShapeText} is missing");
-            file.ReadFloat32(name, p.Data, p.Shape);
+            {
+                missing.Add(name);
+                if (match != StateDictMatch.Partial) problems.Add($"'{name}' {p.ShapeText} is missing");
+            }
+            else if (!file[name].Shape.AsSpan().SequenceEqual(p.Shape))
+            {
+                problems.Add($"'{name}' has shape {file[name].ShapeText}, expected {p.ShapeText}");
+            }
         }
+        var unexpected = file.Tensors.Select(t => t.Name)
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !wanted.Contains(n)).ToList();
+        if (match == StateDictMatch.Strict)
+            problems.AddRange(unexpected.Select(n => $"'{n}' {file[n].ShapeText} is unexpected"));
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{file.SourceName}: the state_dict does not fit the module: {Summarize(problems)}"
+                + (match == StateDictMatch.Strict ? " (strict: pass strict: false to load only the tensors that match)" : ""));
+        // Every check passed: only now is anything copied, so a refused file leaves the module as it was.
+        foreach (Parameter p in module.Parameters)
+            if (file.Contains(prefix + p.Name)) file.ReadFloat32(prefix + p.Name, p.Data, p.Shape);
+        return new StateDictMismatch(missing, unexpected);
     }
+
+    /// <summary>The first problems, joined, and how many more (a file may claim thousands).</summary>
+    internal static string Summarize(IReadOnlyList<string> problems, int shown = 40) =>
+        string.Join("; ", problems.Take(shown)) + (problems.Count > shown ? $"; and {problems.Count - shown} more" : "");
 }

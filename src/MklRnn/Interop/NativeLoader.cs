@@ -157,24 +157,47 @@ internal static unsafe partial class NativeLoader
             "or point " + LibraryNames.ShimPathVariable + " at it.");
     }
 
-    /// <summary>Env override, then next to MklRnn.Engine.dll, then the app folder, then build/native of a source tree above.</summary>
+    /// <summary>
+    /// Env override; next to MklRnn.Engine.dll; the app folder; runtimes/&lt;rid&gt;/native under either (where a
+    /// plain `dotnet build` of a NuGet consumer puts them); the host's native search directories (the NuGet
+    /// cache under `dotnet test`/`run`, the extraction folder of a single-file app); then build/native of a
+    /// source tree above the app. Duplicates are skipped.
+    /// </summary>
     private static IEnumerable<string> ShimCandidates(string name, string? variable)
     {
         string file = "lib" + name + ".so";
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         if (variable != null)
         {
             string? overridePath = Environment.GetEnvironmentVariable(variable);
             if (!string.IsNullOrWhiteSpace(overridePath)) yield return overridePath;
         }
+        // Assembly.Location is empty in a single-file app; AppContext.BaseDirectory is the executable's folder.
         string? assemblyDir = Path.GetDirectoryName(typeof(NativeLoader).Assembly.Location);
-        if (!string.IsNullOrEmpty(assemblyDir)) yield return Path.Combine(assemblyDir, file);
-        yield return Path.Combine(AppContext.BaseDirectory, file);
+        foreach (string? dir in new[] { assemblyDir, AppContext.BaseDirectory })
+        {
+            if (string.IsNullOrEmpty(dir)) continue;
+            foreach (string candidate in new[]
+                     {
+                         Path.Combine(dir, file),
+                         Path.Combine(dir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", file),
+                         Path.Combine(dir, "runtimes", PortableRid, "native", file),
+                     })
+                if (seen.Add(candidate)) yield return candidate;
+        }
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
+            foreach (string dir in searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                if (Path.Combine(dir, file) is var candidate && File.Exists(candidate) && seen.Add(candidate))
+                    yield return candidate;
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
             string candidate = Path.Combine(dir.FullName, "build", "native", file);
             if (File.Exists(candidate)) { yield return candidate; break; }
         }
     }
+
+    /// <summary>The runtime identifier the package's native assets are filed under (only linux-x64 ships).</summary>
+    private static string PortableRid => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? "linux-x64" : "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
 
     private static bool TryLoad(string path, out nint handle)
     {
@@ -247,7 +270,10 @@ internal static unsafe partial class NativeLoader
                 return;
             }
         }
-        IntelCpuOverrideReason = "off (libmklrnn_intel_cpu.so not found)";
+        IntelCpuOverrideReason = "off (libmklrnn_intel_cpu.so not found next to MklRnn.Engine.dll nor under runtimes/<rid>/native)";
+        MklRuntime.RaiseWarning(
+            $"MklRnn: warning: MKL runs its slower non-Intel code paths on this {vendor} CPU: {IntelCpuOverrideReason}. " +
+            $"Ship libmklrnn_intel_cpu.so with the app (the MklRnn package does), or set {LibraryNames.IntelCpuVariable}=0 to silence this.");
     }
 
     /// <summary>The CPUID vendor string, e.g. GenuineIntel or AuthenticAMD.</summary>

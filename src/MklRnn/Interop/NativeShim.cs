@@ -10,7 +10,7 @@ namespace MklRnn.Interop;
 internal static unsafe partial class NativeShim
 {
     /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
-    public const int AbiVersion = 3;
+    public const int AbiVersion = 4;
 
     public const int ActTanh = 0;
     public const int ActRelu = 1;
@@ -103,4 +103,37 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_step_panels")]
     public static partial int RnnStepPanels(int act, int n, int h, int k, int j0, int j1, float* panels, float* gx, int ldGx,
         float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
+
+    // ---------------------------------------------------------------- reduced precision (bf16, int8)
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_bf16_instructions")]
+    public static partial int UsesBf16Instructions();
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_f32_to_bf16")]
+    public static partial int F32ToBf16(int n, int k, float* src, int ldSrc, ushort* dst, int ldDst);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_min_max")]
+    public static partial int MinMax(int n, int k, float* src, int ldSrc, float* minMax);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_quantize_u8")]
+    public static partial int QuantizeU8(int n, int k, float* src, int ldSrc, float invScale, int zeroPoint, int qmax,
+        byte* dst, int ldDst);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_dequantize_s32")]
+    public static partial int DequantizeS32(int n, int k, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
+        int* wColSum, int accumulate, float* output, int ldOut);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_s32")]
+    public static partial int LstmForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
+        int* wColSum, float* gates, int ldG, float* bIh, float* bHh, float* peep, float* cPrev, int ldCp,
+        float* c, int ldC, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward_s32")]
+    public static partial int RnnForwardS32(int act, int n, int h, int* acc, int ldAcc, float aScale, int aZero,
+        float* wScale, int* wColSum, float* g, int ldG, float* bIh, float* bHh, float* hOut, int ldH, float* y, int ldY);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_forward_s32")]
+    public static partial int GruForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
+        int* wColSum, float* gx, int ldGx, float* gh, int ldGh, float* bIh, float* bHh, float* hPrev, int ldHp,
+        float* hOut, int ldH, float* y, int ldY);
 }

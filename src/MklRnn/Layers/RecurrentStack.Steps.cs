@@ -1,3 +1,4 @@
+using MklRnn.Cells;
 using MklRnn.Core;
 
 namespace MklRnn.Layers;
@@ -19,10 +20,14 @@ public sealed unsafe partial class RecurrentStack
     public void BeginSteps(int batchSize, int maxSteps, ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, bool training = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (training) RequireFloat32("training");
         if (Config.Bidirectional)
             throw new InvalidOperationException("stepping needs a unidirectional stack: a reverse direction needs the whole sequence first");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1");
         if (maxSteps < 1) throw new ArgumentOutOfRangeException(nameof(maxSteps), maxSteps, "maxSteps must be >= 1");
+        // The training tape holds maxSteps * N rows of every buffer; inference one block of N.
+        long tapeRows = training ? SizeMath.Count(maxSteps, batchSize, "maxSteps * batchSize", nameof(maxSteps)) : batchSize;
+        SizeMath.RequireStackRows(Config, tapeRows, training ? "maxSteps * batchSize" : "batchSize", training ? nameof(maxSteps) : nameof(batchSize));
         int L = Config.NumLayers;
         Shapes.RequireOptional("h0", h0.Length, [L, batchSize, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm)
@@ -44,7 +49,9 @@ public sealed unsafe partial class RecurrentStack
             {
                 LayerDirection ld = _cells[l];
                 ld.Reserve(_plan, training);
-                ld.PackWeights(batchSize, training);
+                ReducedPrecisionCell? reduced = training ? null : _reduced?[l];
+                if (reduced != null) reduced.Prepare(ld, batchSize, batchSize);
+                else ld.PackWeights(batchSize, training);
                 ld.Y = _outputs[l].Ensure(rows * Config.OutputSize);
                 ld.LdY = Config.OutputSize;
                 LoadState(pH0, pC0, l, ld);
@@ -75,8 +82,17 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                Gemm.Multiply(false, true, N, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer + o * ld.GH, ld.GH);
-                _cell.Forward(ld, N, (int)o, 0, training);
+                ReducedPrecisionCell? reduced = training ? null : _reduced?[l];
+                if (reduced != null)
+                {
+                    reduced.ProjectInput(ld, x, N); // inference: o = 0
+                    reduced.Step(ld, N, 0);
+                }
+                else
+                {
+                    Gemm.Multiply(false, true, N, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer + o * ld.GH, ld.GH);
+                    _cell.Forward(ld, N, (int)o, 0, training);
+                }
                 x = training && Config.Dropout > 0 && l < L - 1
                     ? ApplyDropout(l, o, N, _plan.TotalRows) + o * width
                     : ld.Y + o * width;
@@ -89,6 +105,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>The running state after the last step: h (L, N, Hout); c (L, N, H) for LSTM, or empty to skip.</summary>
     public void CopyState(Span<float> h, Span<float> c = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_steps == StepsState.Off) throw new InvalidOperationException("CopyState needs BeginSteps first");
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.Require("h", h.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");

@@ -101,7 +101,11 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         Array.Find(_parameters, p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}' in this {Config.ModeName} stack");
 
     /// <summary>PyTorch's default initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed) => ParameterInit.UniformFanIn(_parameters, Config.HiddenSize, seed);
+    public void ResetParameters(int seed)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ParameterInit.UniformFanIn(_parameters, Config.HiddenSize, seed);
+    }
 
     /// <summary>Reseeds the dropout mask generator (training runs with dropout are then repeatable).</summary>
     public void SeedDropout(int seed) => _dropoutRandom = new Random(seed);
@@ -109,6 +113,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (Parameter p in _parameters) p.ZeroGrad();
     }
 
@@ -120,6 +125,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// its own last step. lengths: N values in [1, T] in any order, or empty when every sequence has T steps.
     /// NaN or infinity in the input propagate to the outputs of the sequences they belong to; nothing is thrown.
     /// training = true keeps what <see cref="Backward"/> needs and applies dropout between layers.
+    /// The outputs (output, hN, cN) must not overlap the inputs (input, h0, c0) nor each other: an
+    /// ArgumentException says so (layers read their input while writing). The one exception: hN may be h0
+    /// itself and cN c0 itself (the same span), to carry a state from call to call.
     /// </summary>
     public void Forward(ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
         ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default,
@@ -127,6 +135,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         ReadOnlySpan<int> lengths = default, bool training = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (training) RequireFloat32("training");
         ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
@@ -234,12 +243,17 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         CallState call = _call;
         int D = Config.Directions, R = _plan.TotalRows;
         LayerDirection ld = _cells[call.Layer * D + d];
+        ReducedPrecisionCell? reduced = call.Training ? null : _reduced?[call.Layer * D + d];
         ld.Reserve(_plan, call.Training);
-        ld.PackWeights(_plan.BatchSize, call.Training);
+        if (reduced == null) ld.PackWeights(_plan.BatchSize, call.Training);
         ld.Y = call.Y;
         ld.LdY = Config.OutputSize;
         LoadState(call.H0, call.C0, call.Layer * D + d, ld);
-        if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
+        if (reduced != null)
+        {
+            RunReducedSteps(reduced, ld, call.X);
+        }
+        else if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
         {
             _columnSplit ??= new ColumnSplitSteps();
             _columnSplit.Run(ld, _pair, call.X, _plan);
@@ -395,11 +409,13 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         if (T < 1) throw new ArgumentOutOfRangeException("seqLength", T, "sequence length must be >= 1");
         if (N < 1) throw new ArgumentOutOfRangeException("batchSize", N, "batch size must be >= 1");
+        SizeMath.RequireStackRows(Config, SizeMath.Count(T, N, "seqLength * batchSize", "seqLength"), "seqLength * batchSize", "seqLength");
         string layout = Config.BatchFirst ? "as (N, T, input size)" : "as (T, N, input size)";
         Shapes.Require("input", input.Length, Config.BatchFirst ? [N, T, Config.InputSize] : [T, N, Config.InputSize], layout);
         Shapes.Require("output", output.Length, Config.BatchFirst ? [N, T, Config.OutputSize] : [T, N, Config.OutputSize],
             Config.BatchFirst ? "as (N, T, directions * hidden)" : "as (T, N, directions * hidden)");
         int S = Config.NumLayers * Config.Directions;
+        RequireNoOverlap(input, output, h0, c0, hN, cN);
         Shapes.RequireOptional("h0", h0.Length, [S, N, Config.OutputHiddenSize], "as (layers * directions, N, hidden)");
         Shapes.RequireOptional("hN", hN.Length, [S, N, Config.OutputHiddenSize], "as (layers * directions, N, hidden)");
         if (Config.Cell == CellKind.Lstm)
@@ -420,6 +436,29 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 if (lengths[b] < 1 || lengths[b] > T)
                     throw new ArgumentOutOfRangeException(nameof(lengths), lengths[b], $"lengths[{b}] = {lengths[b]} is outside [1, T = {T}]");
         }
+    }
+
+    /// <summary>Outputs disjoint from inputs and from each other, except hN == h0 and cN == c0 exactly (each state slice is read before it is written).</summary>
+    private static void RequireNoOverlap(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> hN, Span<float> cN)
+    {
+        static bool Same(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => a.Length == b.Length && a.Overlaps(b, out int offset) && offset == 0;
+        static void Check(ReadOnlySpan<float> written, string writtenName, ReadOnlySpan<float> other, string otherName)
+        {
+            if (!written.IsEmpty && written.Overlaps(other))
+                throw new ArgumentException($"{writtenName} overlaps {otherName}: Forward does not run in place (pass separate buffers)", writtenName);
+        }
+        Check(output, "output", input, "input");
+        Check(output, "output", h0, "h0");
+        Check(output, "output", c0, "c0");
+        Check(hN, "hN", input, "input");
+        Check(hN, "hN", output, "output");
+        if (!Same(hN, h0)) Check(hN, "hN", h0, "h0");
+        Check(hN, "hN", c0, "c0");
+        Check(cN, "cN", input, "input");
+        Check(cN, "cN", output, "output");
+        Check(cN, "cN", hN, "hN");
+        Check(cN, "cN", h0, "h0");
+        if (!Same(cN, c0)) Check(cN, "cN", c0, "c0");
     }
 
     /// <summary>A backward needs an unconsumed training forward of the same kind, with the weights it saw.</summary>
@@ -463,6 +502,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         if (_disposed) return;
         _disposed = true;
         _pair.Dispose();
+        DisposeReduced();
         foreach (LayerDirection c in _cells) c.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();

@@ -24,7 +24,8 @@ internal static class NativeBufferPool
     /// <summary>A zeroed buffer of at least <paramref name="length"/> floats (its Length is the size class).</summary>
     public static NativeBuffer Rent(long length)
     {
-        if (length > 1L << 30) throw new OutOfMemoryException($"MklRnn work buffer of {length} floats requested");
+        // A backstop: callers size buffers through Core.SizeMath, which refuses larger ones with a clear error first.
+        if (length > Core.SizeMath.MaxElements || length < 0) throw new OutOfMemoryException($"MklRnn work buffer of {length} floats requested");
         int cls = SizeClass((int)Math.Max(length, 1));
         NativeBuffer? buffer = null;
         lock (s_free[cls])

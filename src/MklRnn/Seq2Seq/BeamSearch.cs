@@ -1,3 +1,5 @@
+using MklRnn.Core;
+
 namespace MklRnn.Seq2Seq;
 
 /// <summary>
@@ -26,19 +28,22 @@ public static class BeamSearch
         if (decoder.Rows % beamWidth != 0)
             throw new ArgumentException($"the decoder has {decoder.Rows} rows, not a multiple of the beam width {beamWidth}", nameof(decoder));
         int k = beamWidth, R = decoder.Rows, N = R / k, V = decoder.VocabularySize, W = decoder.StateSize, end = decoder.EndToken;
+        int stateFloats = SizeMath.Count(R, W, "rows * state size", nameof(decoder));
+        int logitFloats = SizeMath.Count(R, V, "rows * vocabulary size", nameof(decoder));
         var score = new double[R];
         var nextScore = new double[R];
         var tokens = new int[R];
-        var state = new float[R * W];
+        var state = new float[stateFloats];
         // The live rows of a step, packed: their ids, tokens, states, logits and stepped states.
         var live = new int[R];
         var position = new int[R]; // row -> index among the live rows, -1 when not stepped
         var liveTokens = new int[R];
-        var liveState = new float[R * W];
-        var liveNext = new float[R * W];
-        var logits = new float[R * V];
-        var parents = new int[maxLength * R]; // beam row after step s came from row parents[s*R + row] after step s-1
-        var chosen = new int[maxLength * R];  // and took token chosen[s*R + row]
+        var liveState = new float[stateFloats];
+        var liveNext = new float[stateFloats];
+        var logits = new float[logitFloats];
+        // The history grows with the steps taken (maxLength is a bound, often far above the length reached).
+        var parents = new int[SizeMath.Count(Math.Min(maxLength, 64), R, "steps * rows", nameof(maxLength))]; // beam row after step s came from row parents[s*R + row] after step s-1
+        var chosen = new int[parents.Length];  // and took token chosen[s*R + row]
         var finished = Enumerable.Range(0, N).Select(_ => new List<Hypothesis>()).ToArray();
         var done = new bool[N];
         // Candidates of one source, best first: raw score, parent row, token.
@@ -52,6 +57,12 @@ public static class BeamSearch
 
         for (int step = 0; step < maxLength; step++)
         {
+            if ((step + 1L) * R > parents.Length)
+            {
+                int grown = SizeMath.Count(Math.Min(maxLength, 2L * step), R, "steps * rows of the beam history", nameof(maxLength));
+                Array.Resize(ref parents, grown);
+                Array.Resize(ref chosen, grown);
+            }
             // One decoder call for the live beams of every unfinished source.
             int count = 0;
             for (int r = 0; r < R; r++)

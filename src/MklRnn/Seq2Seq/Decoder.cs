@@ -35,6 +35,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
     private readonly Workspace _gradH0 = new("dec_dh0");            // (L, N, Hd)
     private readonly Workspace _gradC0 = new("dec_dc0");
     private int[] _inputIds = [];
+    private int[] _rowSteps = [];                                   // (N) local-m: each row's decoder step
     private int _T, _N, _S;
     private int _memoryVersion; // counts Begin calls on the attention memory: a step decoder holds on to one
     private bool _taped;
@@ -48,7 +49,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
         int Hd = config.DecoderHiddenSize;
         _embedding = new Embedding(config.TargetVocabularySize, config.EmbeddingSize, "decoder.embedding.", seed);
         _rnn = new RecurrentStack(new RnnConfig(config.Cell, InputSize, Hd, config.NumLayers), seed + 1, "decoder.rnn.");
-        _attention = new LuongAttention(Hd, config.Score, "decoder.attention.", seed + 2);
+        _attention = new LuongAttention(Hd, config.Score, "decoder.attention.", seed + 2, config.Attention, config.Window);
         _head = new LinearSoftmaxHead(Hd, config.TargetVocabularySize, "decoder.head.", seed + 3);
         _parameters = [.. _embedding.Parameters, .. _rnn.Parameters, .. _attention.Parameters, .. _head.Parameters];
     }
@@ -67,8 +68,13 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
 
     private bool Lstm => Config.Cell == CellKind.Lstm;
 
-    /// <summary>Floats of per-row decoding state: h (L*Hd), c (L*Hd, LSTM), previous h̃ (Hd, input feeding).</summary>
-    public int StateSize => Config.DecoderHiddenSize * (Config.NumLayers * (Lstm ? 2 : 1) + (Config.InputFeeding ? 1 : 0));
+    /// <summary>
+    /// Floats of per-row decoding state: h (L*Hd), c (L*Hd, LSTM), previous h̃ (Hd, input feeding), and for
+    /// local-m one float counting the row's decoder steps (its window's centre; exact as a float up to 2^24).
+    /// </summary>
+    public int StateSize => Config.DecoderHiddenSize * (Config.NumLayers * (Lstm ? 2 : 1) + (Config.InputFeeding ? 1 : 0)) + (Monotonic ? 1 : 0);
+
+    private bool Monotonic => Config.Attention == AttentionKind.LocalMonotonic;
 
     // ------------------------------------------------------------------ teacher forcing
 
@@ -187,7 +193,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
 
     /// <summary>
     /// Writes the state a decoding starts from, (N, StateSize), from the encoder's final state h0 / c0
-    /// (L, N, Hd) (c0 LSTM only); the fed h̃ starts at zero.
+    /// (L, N, Hd) (c0 LSTM only); the fed h̃ (and local-m's step count) start at zero.
     /// </summary>
     public void InitialState(ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> state)
     {
@@ -239,7 +245,14 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
             _rnn.BeginSteps(N, 1, new ReadOnlySpan<float>(h0, stateFloats), Lstm ? new ReadOnlySpan<float>(c0, stateFloats) : default);
             _rnn.Step(new ReadOnlySpan<float>(x, N * X), new Span<float>(top, N * Hd));
             _rnn.CopyState(new Span<float>(h0, stateFloats), Lstm ? new Span<float>(c0, stateFloats) : default);
-            _attention.Step(new ReadOnlySpan<float>(top, N * Hd), new Span<float>(att, N * Hd));
+            ReadOnlySpan<int> rowSteps = default;
+            if (Monotonic)
+            {
+                if (_rowSteps.Length < N) _rowSteps = new int[N];
+                for (int n = 0; n < N; n++) _rowSteps[n] = (int)pState[(long)n * W + W - 1];
+                rowSteps = _rowSteps.AsSpan(0, N);
+            }
+            _attention.Step(new ReadOnlySpan<float>(top, N * Hd), new Span<float>(att, N * Hd), rowSteps);
             _head.Logits(new ReadOnlySpan<float>(att, N * Hd), N, logits);
             for (int l = 0; l < L; l++)
             {
@@ -247,6 +260,7 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
                 if (Lstm) Rows.Copy(c0 + (long)l * N * Hd, Hd, pNext + (L + l) * Hd, W, N, Hd);
             }
             if (Config.InputFeeding) Rows.Copy(att, Hd, pNext + (long)L * (Lstm ? 2 : 1) * Hd, W, N, Hd);
+            if (Monotonic) for (int n = 0; n < N; n++) pNext[(long)n * W + W - 1] = _rowSteps[n] + 1;
         }
     }
 

@@ -10,6 +10,8 @@ namespace MklRnn.Seq2Seq;
 /// cell, layers and directions over variable-length sources. Forward gives the outputs (S, N, D*H), the keys
 /// attention reads, and the final state in the decoder's layout (L, N, D*H): layer l's forward and reverse
 /// final states side by side. Backward takes the gradients of both and accumulates every parameter gradient.
+/// With <see cref="Seq2SeqConfig.ReverseSource"/> each source's valid tokens are read last to first: output step s
+/// then belongs to source token len - 1 - s (<see cref="SourcePosition"/>).
 /// </summary>
 public sealed unsafe class Encoder : IParameterized, IDisposable
 {
@@ -73,8 +75,9 @@ public sealed unsafe class Encoder : IParameterized, IDisposable
         _N = N;
         if (_ids.Length < S * N) _ids = new int[S * N];
         source.Ids.CopyTo(_ids);
+        if (Config.ReverseSource) ReverseValidTokens(_ids, S, N, source.Lengths);
         var embedded = new Span<float>(_embedded.Ensure((long)S * N * E), S * N * E);
-        _embedding.Forward(source.Ids, embedded);
+        _embedding.Forward(_ids.AsSpan(0, S * N), embedded);
         var output = new Span<float>(_output.Ensure((long)S * N * W), S * N * W);
         var hN = new Span<float>(_stackH.Ensure((long)L * D * N * H), L * D * N * H);
         var cN = Lstm ? new Span<float>(_stackC.Ensure((long)L * D * N * H), L * D * N * H) : default;
@@ -109,6 +112,17 @@ public sealed unsafe class Encoder : IParameterized, IDisposable
         var gradEmbedded = new Span<float>(_gradEmbedded.Ensure((long)S * N * E), S * N * E);
         _rnn.Backward(gradOutput, gradEmbedded, gradHn, gradCn);
         _embedding.Backward(_ids.AsSpan(0, S * N), gradEmbedded);
+    }
+
+    /// <summary>The source token index that encoder output step s of a sequence of valid length len reads.</summary>
+    public int SourcePosition(int s, int len) => Config.ReverseSource ? len - 1 - s : s;
+
+    /// <summary>ids (S, N) time-major: reverses the first lengths[n] ids of each column n; padding stays where it is.</summary>
+    private static void ReverseValidTokens(int[] ids, int S, int N, ReadOnlySpan<int> lengths)
+    {
+        for (int n = 0; n < N; n++)
+            for (int i = 0, j = lengths[n] - 1; i < j; i++, j--)
+                (ids[i * N + n], ids[j * N + n]) = (ids[j * N + n], ids[i * N + n]);
     }
 
     /// <summary>stack (L*D, N, H) -> decoder (L, N, D*H): [l, n, d*H + i] = [l*D + d, n, i].</summary>

@@ -6,8 +6,11 @@ namespace MklRnn.Seq2Seq;
 /// </summary>
 public static class GreedyDecoder
 {
-    /// <summary>One hypothesis per row of the decoder (Score = LogProbability).</summary>
-    public static Hypothesis[] Decode(IStepDecoder decoder, int maxLength)
+    /// <summary>
+    /// One hypothesis per row of the decoder (Score = LogProbability). afterStep, when given, is called after
+    /// every decoder call with the rows it stepped (ascending), e.g. to read the attention of that step.
+    /// </summary>
+    public static Hypothesis[] Decode(IStepDecoder decoder, int maxLength, Action<ReadOnlySpan<int>>? afterStep = null)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
@@ -27,6 +30,7 @@ public static class GreedyDecoder
         for (int step = 0; step < maxLength && count > 0; step++)
         {
             decoder.Step(live.AsSpan(0, count), tokens.AsSpan(0, count), state.AsSpan(0, count * W), logits.AsSpan(0, count * V), state.AsSpan(0, count * W));
+            afterStep?.Invoke(live.AsSpan(0, count));
             int kept = 0;
             for (int i = 0; i < count; i++)
             {

@@ -23,6 +23,15 @@ public sealed record Seq2SeqConfig
     public AttentionScore Score { get; init; } = AttentionScore.General;
     public bool InputFeeding { get; init; } = true;
 
+    /// <summary>Global attention, or local-m / local-p over a window of half-width <see cref="Window"/>.</summary>
+    public AttentionKind Attention { get; init; } = AttentionKind.Global;
+
+    /// <summary>D, the local window's half-width (>= 1 for local attention; 0 for global).</summary>
+    public int Window { get; init; }
+
+    /// <summary>The encoder reads each source reversed (its valid tokens; padding stays at the end), as Sutskever et al. did.</summary>
+    public bool ReverseSource { get; init; }
+
     /// <summary>Start-of-sequence id in the target vocabulary: the decoder's first input.</summary>
     public int BosId { get; init; }
 
@@ -44,6 +53,11 @@ public sealed record Seq2SeqConfig
         if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "must be >= 1");
         if (NumLayers < 1) throw new ArgumentOutOfRangeException(nameof(NumLayers), NumLayers, "must be >= 1");
         AttentionScores.Name(Score);
+        AttentionKinds.Name(Attention);
+        if (Attention == AttentionKind.Global && Window != 0)
+            throw new ArgumentOutOfRangeException(nameof(Window), Window, "global attention has no window; must be 0");
+        if (Attention != AttentionKind.Global && Window < 1)
+            throw new ArgumentOutOfRangeException(nameof(Window), Window, $"{AttentionKinds.Name(Attention)} attention needs a window half-width >= 1");
         if ((uint)BosId >= (uint)TargetVocabularySize) throw new ArgumentOutOfRangeException(nameof(BosId), BosId, $"must be a target id in [0, {TargetVocabularySize})");
         if ((uint)EosId >= (uint)TargetVocabularySize) throw new ArgumentOutOfRangeException(nameof(EosId), EosId, $"must be a target id in [0, {TargetVocabularySize})");
         if (BosId == EosId) throw new ArgumentException("BOS and EOS must be different ids", nameof(EosId));
@@ -64,15 +78,22 @@ public sealed record Seq2SeqConfig
         yield return new(Prefix + "bidirectional", Bidirectional ? "1" : "0");
         yield return new(Prefix + "score", AttentionScores.Name(Score));
         yield return new(Prefix + "input_feeding", InputFeeding ? "1" : "0");
+        yield return new(Prefix + "attention", AttentionKinds.Name(Attention));
+        yield return new(Prefix + "window", I(Window));
+        yield return new(Prefix + "reverse_source", ReverseSource ? "1" : "0");
         yield return new(Prefix + "bos", I(BosId));
         yield return new(Prefix + "eos", I(EosId));
     }
 
-    /// <summary>Reads what <see cref="ToMetadata"/> wrote; a missing or malformed key throws InvalidDataException naming it.</summary>
+    /// <summary>
+    /// Reads what <see cref="ToMetadata"/> wrote; a missing or malformed key throws InvalidDataException naming it.
+    /// Files written before local attention and source reversal (no "attention", "window", "reverse_source") load as global, not reversed.
+    /// </summary>
     public static Seq2SeqConfig FromMetadata(IReadOnlyDictionary<string, string> metadata, string source)
     {
         string Get(string key) => metadata.TryGetValue(Prefix + key, out string? v) ? v
             : throw new InvalidDataException($"{source}: metadata '{Prefix + key}' is missing (not a seq2seq model file?)");
+        string GetOr(string key, string absent) => metadata.TryGetValue(Prefix + key, out string? v) ? v : absent;
         int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
             : throw new InvalidDataException($"{source}: metadata '{Prefix + key}' must be an integer, got '{Get(key)}'");
         try
@@ -88,6 +109,10 @@ public sealed record Seq2SeqConfig
                 Bidirectional = Int("bidirectional") == 1,
                 Score = AttentionScores.Parse(Get("score")),
                 InputFeeding = Int("input_feeding") == 1,
+                Attention = AttentionKinds.Parse(GetOr("attention", "global")),
+                Window = int.TryParse(GetOr("window", "0"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int window) ? window
+                    : throw new InvalidDataException($"{source}: metadata '{Prefix}window' must be an integer, got '{GetOr("window", "0")}'"),
+                ReverseSource = GetOr("reverse_source", "0") == "1",
                 BosId = Int("bos"),
                 EosId = Int("eos"),
             };

@@ -94,7 +94,9 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
     public static Seq2SeqModel Load(SafeTensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var model = new Seq2SeqModel(Seq2SeqConfig.FromMetadata(file.Metadata, file.SourceName));
+        Seq2SeqConfig config = Seq2SeqConfig.FromMetadata(file.Metadata, file.SourceName);
+        RequireHeaderFits(file, config);
+        var model = new Seq2SeqModel(config);
         try
         {
             StateDict.Read(file, model);
@@ -104,6 +106,27 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Before anything is built: the header's embeddings and encoder stack must have the shapes the metadata
+    /// implies. They pin every size of the config (vocabularies, embedding, hidden, layers), so metadata
+    /// claiming huge sizes is refused without allocating (issue 11 item 5); the rest is checked on load.
+    /// </summary>
+    private static void RequireHeaderFits(SafeTensorsFile file, Seq2SeqConfig config)
+    {
+        foreach (var (name, rows) in new[] { ("encoder.embedding.weight", config.SourceVocabularySize), ("decoder.embedding.weight", config.TargetVocabularySize) })
+            if (!file.Contains(name) || !file[name].Shape.AsSpan().SequenceEqual([rows, config.EmbeddingSize]))
+                throw new InvalidDataException($"{file.SourceName}: tensor '{name}' must be ({rows}, {config.EmbeddingSize}) as the metadata says, "
+                    + (file.Contains(name) ? $"it is {file[name].ShapeText}" : "it is missing"));
+        try
+        {
+            Layers.StackTensors.RequireShapes(file, new RnnConfig(config.Cell, config.EmbeddingSize, config.HiddenSize, config.NumLayers, config.Bidirectional), "encoder.rnn.");
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{file.SourceName}: metadata describes an invalid encoder: {e.Message}", e);
         }
     }
 

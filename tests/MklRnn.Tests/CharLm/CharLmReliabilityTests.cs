@@ -94,7 +94,7 @@ public class CharLmReliabilityTests
             (CharLmFixtures.TinyTrainArgs(text, "/proc/x/ck.safetensors", "--time", "8"), "--checkpoint '/proc/x/ck.safetensors': cannot write in folder /proc/x"),
             (CharLmFixtures.TinyTrainArgs(text, folder["plain.txt/ck.safetensors"], "--time", "8"), "cannot write in folder"),
             (CharLmFixtures.TinyTrainArgs(text, folder.Path, "--time", "8"), "is a directory"),
-            (["seq2seq", "train", "--out", "/proc/x/m.safetensors", "--steps", "100000"], "--out '/proc/x/m.safetensors': cannot write in folder /proc/x"),
+            (["seq2seq", "train", "--checkpoint", "/proc/x/m.safetensors", "--steps", "100000"], "--checkpoint '/proc/x/m.safetensors': cannot write in folder /proc/x"),
             (["demo", "--out", folder["plain.txt/demo"], "--time", "8"], "--out"),
         ];
         foreach (var (args, expected) in cases)

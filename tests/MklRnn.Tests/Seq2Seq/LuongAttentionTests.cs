@@ -82,15 +82,7 @@ public class LuongAttentionTests
             }
             return loss;
         }
-        foreach (Parameter p in attention.Parameters) p.ZeroGrad();
-        attention.Begin(keys, S, N, lengths, T, training: true);
-        var o = new float[N * H];
-        for (int t = 0; t < T; t++) attention.Step(queries.AsSpan(t * N * H, N * H), o);
-        attention.BeginBackward();
-        var gradQueries = new float[T * N * H];
-        for (int t = T - 1; t >= 0; t--) attention.BackwardStep(upstream.AsSpan(t * N * H, N * H), gradQueries.AsSpan(t * N * H, N * H));
-        var gradKeys = new float[keys.Length];
-        attention.EndBackward(gradKeys);
+        var (gradKeys, gradQueries) = LocalAttentionTests.Backpropagate(attention, keys, queries, upstream, S, N, T, lengths);
 
         void Check(string what, float[] original, ReadOnlySpan<float> analytic, Action<float[]> write)
         {

@@ -31,6 +31,57 @@ public class ReversalLearningTests
         Assert.True(withoutContext < 0.2, $"without the attention context the model still gets {withoutContext:P1} right");
     }
 
+    /// <summary>
+    /// Local attention on the same budget (400 steps of 32): local-p (D = 2) must predict where to look, local-m
+    /// (D = 2) only works when the alignment is monotonic, i.e. with the source reversed.
+    /// </summary>
+    [Theory]
+    [InlineData(AttentionKind.LocalPredictive, false)]
+    [InlineData(AttentionKind.LocalMonotonic, true)]
+    public void LocalAttentionLearnsToReverse(AttentionKind kind, bool reverseSource)
+    {
+        ReversalOptions small = TinyTask.SmallReversal(steps: 400);
+        ReversalOptions options = small with { Model = small.Model with { Attention = kind, Window = 2, ReverseSource = reverseSource } };
+        using var trainer = new ReversalTrainer(options);
+        double accuracy = trainer.Train(log: null);
+        Assert.True(accuracy >= 0.95, $"{kind}{(reverseSource ? " reversed source" : "")}: held-out sequence accuracy {accuracy:P1} < 95% after {options.Steps} steps");
+
+        // Output digit j of a reversal is source digit len - 1 - j: attention's argmax (in the source's own
+        // order, whatever the encoder read) must point there, what unknown-word replacement relies on.
+        int[][] sources = trainer.Task.HeldOut.Take(100).ToArray();
+        var (hypotheses, alignments) = AlignedGreedyDecoder.Decode(trainer.Model, TokenBatch.From(sources, ReversalTask.Digits), options.MaxLength + 2);
+        int aligned = 0, total = 0;
+        for (int i = 0; i < sources.Length; i++)
+            for (int j = 0; j < hypotheses[i].Tokens.Length; j++, total++)
+                if (alignments[i][j] == sources[i].Length - 1 - j) aligned++;
+        Assert.True(aligned >= 0.9 * total, $"attention's argmax is on the reversed position for {aligned} of {total} output digits");
+    }
+
+    [Fact]
+    public void CheckpointsRecordTheAttentionAndOldOnesLoadAsGlobal()
+    {
+        using var folder = new TempFolder();
+        string path = folder["local.safetensors"];
+        Seq2SeqConfig config = TinyTask.Config("lstm_localp_general_rev") with { Window = 3 };
+        using (var model = new Seq2SeqModel(config)) model.Save(path);
+        using (Seq2SeqModel loaded = Seq2SeqModel.Load(path))
+        {
+            Assert.Equal(config, loaded.Config);
+            Assert.Contains(loaded.Parameters, p => p.Name == "decoder.attention.W_p");
+        }
+        // A checkpoint from before local attention: no attention, window or reverse_source metadata.
+        SafeTensorsFile file = SafeTensorsFile.Read(path);
+        var writer = new SafeTensorsWriter();
+        foreach (var (key, value) in TinyTask.Config("lstm_general").ToMetadata())
+            if (key is not ("seq2seq.attention" or "seq2seq.window" or "seq2seq.reverse_source")) writer.SetMetadata(key, value);
+        using (var global = new Seq2SeqModel(TinyTask.Config("lstm_general"))) StateDict.Write(writer, global);
+        string old = folder["old.safetensors"];
+        writer.Save(old);
+        using Seq2SeqModel oldModel = Seq2SeqModel.Load(old);
+        Assert.Equal(AttentionKind.Global, oldModel.Config.Attention);
+        Assert.False(oldModel.Config.ReverseSource);
+    }
+
     [Fact]
     public void CheckpointRoundTripsModelAndOptimizer()
     {

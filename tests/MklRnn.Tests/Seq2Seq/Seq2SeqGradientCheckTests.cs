@@ -14,6 +14,7 @@ public class Seq2SeqGradientCheckTests
     public static TheoryData<string> Variants() =>
     [
         "lstm_general", "lstm_bi_2l_concat", "gru_dot", "gru_bi_general_nofeed", "rnn_concat_2l", "lstm_dot_nofeed",
+        "lstm_localm_concat_rev", "gru_localp_dot", "lstm_bi_localp_concat",
     ];
 
     [Theory]

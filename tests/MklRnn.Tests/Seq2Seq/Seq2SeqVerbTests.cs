@@ -49,6 +49,31 @@ public sealed class Seq2SeqVerbTests : IDisposable
 
         var below = Run("train", "--checkpoint", _folder["y.safetensors"], "--steps", "2", "--length", "4", "--eval-size", "20", "--min-accuracy", "0.99");
         Assert.Equal(1, below.ExitCode);
+        foreach (string[] bad in new[]
+                 {
+                     new[] { "--attention", "local" }, new[] { "--attention", "local-p", "--window", "0" }, new[] { "--task", "poems" },
+                 })
+        {
+            var refused = Run(["train", "--checkpoint", _folder["z.safetensors"], .. bad]);
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains(bad[^2], refused.Error);
+        }
+        Assert.False(File.Exists(_folder["z.safetensors"]));
+    }
+
+    [Fact]
+    public void DatesModelDecodesWithAndWithoutReplacement()
+    {
+        string model = _folder["dates.safetensors"];
+        var train = Run("train", "--task", "dates", "--checkpoint", model, "--steps", "20", "--hidden", "16", "--embedding", "8",
+            "--eval-size", "50", "--eval-every", "0", "--attention", "local-p", "--window", "2");
+        Assert.True(train.ExitCode == 0, train.Output + train.Error);
+        Assert.Contains("normalising dates", train.Output);
+        var eval = Run("decode", "--checkpoint", model, "--eval", "--replace-unk", "Dec 2nd, 1837");
+        Assert.True(eval.ExitCode == 0, eval.Output + eval.Error);
+        Assert.Contains("greedy without <unk> replacement", eval.Output);
+        Assert.Contains("greedy with    <unk> replacement", eval.Output);
+        Assert.StartsWith("Dec 2nd, 1837\t", eval.Output.Split('\n').Last(l => l.Length > 0));
     }
 
     public void Dispose() => _folder.Dispose();

@@ -12,6 +12,8 @@ public class StepDecoderTests
     [InlineData("lstm_bi_2l_general")]
     [InlineData("gru_concat_nofeed")]
     [InlineData("rnn_dot")]
+    [InlineData("lstm_localm_general_rev")]
+    [InlineData("gru_bi_localp_concat")]
     public void SteppingTheTargetsGivesTheTeacherForcedLoss(string variant)
     {
         Seq2SeqConfig config = TinyTask.Config(variant);

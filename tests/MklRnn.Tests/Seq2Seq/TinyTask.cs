@@ -17,6 +17,9 @@ internal static class TinyTask
         Bidirectional = variant.Contains("bi"),
         Score = variant.Contains("dot") ? AttentionScore.Dot : variant.Contains("concat") ? AttentionScore.Concat : AttentionScore.General,
         InputFeeding = !variant.Contains("nofeed"),
+        Attention = variant.Contains("localm") ? AttentionKind.LocalMonotonic : variant.Contains("localp") ? AttentionKind.LocalPredictive : AttentionKind.Global,
+        Window = variant.Contains("local") ? 2 : 0,
+        ReverseSource = variant.Contains("rev"),
         BosId = 3,
         EosId = 4,
     };

@@ -32,6 +32,8 @@ public class BenchVerbTests
         Assert.Equal(layers, r.GetProperty("layers").GetInt32());
         Assert.Equal(dirs, r.GetProperty("dirs").GetInt32());
         Assert.True(r.GetProperty("iters").GetInt32() >= 3);
+        Assert.Equal(MklRnn.Interop.NativeLoader.IntelCpuOverrideReason, r.GetProperty("mkl_intel_cpu_override").GetString());
+        Assert.Matches("^(on|off) \\(", r.GetProperty("mkl_intel_cpu_override").GetString());
 
         // The harness's count, written out: per layer and direction 2*T*N*G*H*(I_l + H), train = 3x.
         int G = cell == "lstm" ? 4 : cell.StartsWith("gru") ? 3 : 1;
@@ -83,6 +85,7 @@ public class BenchVerbTests
     [InlineData("--iters", "0", "--iters")]
     [InlineData("--min-time", "-1.5", "--min-time")]
     [InlineData("--lengths", "random", "--lengths")]
+    [InlineData("--precision", "fp16", "--precision")]
     public void InvalidValuesExit2WithOneLineNamingTheOption(string option, string value, string named)
     {
         var (code, output, error) = BenchVerbRunner.Run(BenchVerbRunner.Tiny(option, value));
@@ -122,5 +125,26 @@ public class BenchVerbTests
         Assert.DoesNotContain("RESULT {\"", output);
         Assert.StartsWith("mklrnn lstm", output.Trim());
         Assert.DoesNotContain("gemm-only", output);
+    }
+
+    [Theory]
+    [InlineData("bf16")]
+    [InlineData("int8")]
+    public void ReducedPrecisionIsRunAndReported(string precision)
+    {
+        var (code, output, error) = BenchVerbRunner.Run(BenchVerbRunner.Tiny("--precision", precision));
+        Assert.True(code == 0, error);
+        Assert.Contains($"precision={precision}", output);
+        Assert.Contains($"\"precision\":\"{precision}\"", output);
+        Assert.Contains($"\"step_path\":\"mkl-{precision}\"", output);
+        Assert.DoesNotContain("gemm_only_ms", output); // f32 GEMMs would mislead beside a reduced engine
+    }
+
+    [Fact]
+    public void ReducedPrecisionTrainingExits2()
+    {
+        var (code, _, error) = BenchVerbRunner.Run(BenchVerbRunner.Tiny("--precision", "int8", "--mode", "train"));
+        Assert.Equal(2, code);
+        Assert.Contains("--precision int8 is for --mode infer", error);
     }
 }

@@ -1,0 +1,161 @@
+using MklRnn.Core;
+using MklRnn.Interop;
+using MklRnn.Layers;
+
+namespace MklRnn.Cells;
+
+/// <summary>
+/// The inference forward of one direction of one layer with bf16 or int8 GEMMs: the same buffers, state
+/// and fp32 gate kernels as the float32 <see cref="Cell"/>s, with every GEMM (input projection, recurrent
+/// product, the original GRU's W_hn product, the LSTM projection) on <see cref="ReducedPrecisionWeights"/>
+/// made once from the parameters (rebuilt only when a parameter's version moves or a larger batch comes).
+/// For int8, the LSTM, GRU and vanilla RNN steps dequantize the recurrent product inside the shim's fused
+/// step (mklrnn_*_forward_s32); the original GRU, whose two recurrent products feed two kernels, dequantizes
+/// each with mklrnn_dequantize_s32. Inference only: nothing is kept for a backward.
+/// The step loop calls <see cref="ProjectInput"/> once where the float32 path runs its input GEMM, then
+/// <see cref="Step"/> where it calls <see cref="Cell.Forward"/>.
+/// </summary>
+internal sealed unsafe class ReducedPrecisionCell : IDisposable
+{
+    private readonly Precision _precision;
+    private readonly int _activation; // vanilla RNN: NativeShim.ActTanh / ActRelu
+    private ReducedPrecisionWeights? _ih, _hh, _hn, _hr; // W_ih; W_hh (original GRU: W_hrz); W_hn; W_hr
+    private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
+    private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
+
+    public ReducedPrecisionCell(Precision precision, RnnConfig config)
+    {
+        if (precision == Precision.Float32) throw new ArgumentOutOfRangeException(nameof(precision), precision, "float32 runs the Cell classes");
+        _precision = precision;
+        _activation = config.Cell == CellKind.RnnRelu ? NativeShim.ActRelu : NativeShim.ActTanh;
+    }
+
+    /// <summary>(Re)builds the reduced weights of d that changed, for projections of up to rows rows and steps of up to batch rows.</summary>
+    public void Prepare(LayerDirection d, int rows, int batch)
+    {
+        int H = d.H, P = d.Hout;
+        if (_ih == null || _ihVersion != d.WeightIh.Version || _ih.MaxM < rows)
+        {
+            Replace(ref _ih, d.WeightIh.Name, d.WeightIh.DataPointer, d.GH, d.I, rows);
+            _ihVersion = d.WeightIh.Version;
+        }
+        if (_hh == null || _hhVersion != d.WeightHh.Version || _hh.MaxM < batch)
+        {
+            bool original = d.Config.Cell == CellKind.Gru && !d.Config.LinearBeforeReset;
+            float* w = d.WeightHh.DataPointer;
+            Replace(ref _hh, d.WeightHh.Name, w, original ? 2 * H : d.GH, P, batch);
+            if (original) Replace(ref _hn, d.WeightHh.Name + "[W_hn]", w + 2L * H * P, H, P, batch);
+            _hhVersion = d.WeightHh.Version;
+        }
+        if (d.WeightHr != null && (_hr == null || _hrVersion != d.WeightHr.Version || _hr.MaxM < batch))
+        {
+            Replace(ref _hr, d.WeightHr.Name, d.WeightHr.DataPointer, P, H, batch);
+            _hrVersion = d.WeightHr.Version;
+        }
+    }
+
+    /// <summary>
+    /// gates (rows, G*H) = x (rows, I) W_ih^T: the input projections of all steps. int8 keeps the int32 result
+    /// and <see cref="Step"/> dequantizes each step's rows just before its kernel reads them (from L2), instead of
+    /// one pass over all R rows here that writes the (R, G*H) gates to memory and reads them back later.
+    /// </summary>
+    public void ProjectInput(LayerDirection d, float* x, int rows)
+    {
+        if (_ih is Int8Weights q) _inputQuantization = q.MultiplyInt32(rows, x, d.I);
+        else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
+    }
+
+    /// <summary>One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).</summary>
+    public void Step(LayerDirection d, int n, int o)
+    {
+        int H = d.H, P = d.Hout, GH = d.GH;
+        float* gates = d.Gates.Pointer + (long)o * GH;
+        float* h = d.HState.Pointer;
+        float* y = d.Y + (long)o * d.LdY + d.Direction * P;
+        float* bIh = d.BiasIh.DataPointer, bHh = d.BiasHh.DataPointer;
+        if (_ih is Int8Weights qi)
+            Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, qi.Accumulator + (long)o * GH, GH, _inputQuantization.Scale,
+                _inputQuantization.ZeroPoint, qi.Scales, qi.ColumnSums, 0, gates, GH), "mklrnn_dequantize_s32");
+        var q = _hh as Int8Weights;
+        ActivationQuantization aq = q != null ? q.MultiplyInt32(n, h, P) : default;
+        switch (d.Config.Cell)
+        {
+            case CellKind.Lstm:
+            {
+                float* peep = d.Peephole != null ? d.Peephole.DataPointer : null;
+                float* c = d.CState.Pointer;
+                // Without a projection the kernel writes h and the output row; with one it writes m, then h = m W_hr^T.
+                bool projected = _hr != null;
+                float* hOut = projected ? d.M.Pointer : h;
+                float* yOut = projected ? null : y;
+                if (q != null)
+                    Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, d.LdY), "mklrnn_lstm_forward_s32");
+                else
+                {
+                    _hh!.Multiply(n, h, P, 1f, gates, GH);
+                    Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, d.LdY), "mklrnn_lstm_forward");
+                }
+                if (projected)
+                {
+                    _hr!.Multiply(n, hOut, H, 0f, h, P);
+                    Rows.Copy(h, P, y, d.LdY, n, P);
+                }
+                break;
+            }
+            case CellKind.Gru when d.Config.LinearBeforeReset:
+            {
+                float* gh = d.Gh.Pointer; // (n, 3H)
+                if (q != null)
+                    Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru_forward_s32");
+                else
+                {
+                    _hh!.Multiply(n, h, H, 0f, gh, GH);
+                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru_forward");
+                }
+                break;
+            }
+            case CellKind.Gru:
+            {
+                float* ghrz = d.Gh.Pointer, ghn = d.Ghn.Pointer, rh = d.Rh.Pointer; // (n, 2H), (n, H), (n, H)
+                if (q != null)
+                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, q.Accumulator, 2 * H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        0, ghrz, 2 * H), "mklrnn_dequantize_s32");
+                else
+                    _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H);
+                Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, GH, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
+                _hn!.Multiply(n, rh, H, 0f, ghn, H);
+                Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, GH, ghn, H, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru0_forward_state");
+                break;
+            }
+            default:
+            {
+                if (q != null)
+                    Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        gates, H, bIh, bHh, h, H, y, d.LdY), "mklrnn_rnn_forward_s32");
+                else
+                {
+                    _hh!.Multiply(n, h, H, 1f, gates, H);
+                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, H, bIh, bHh, h, H, y, d.LdY), "mklrnn_rnn_forward");
+                }
+                break;
+            }
+        }
+    }
+
+    private void Replace(ref ReducedPrecisionWeights? slot, string name, float* w, int rows, int cols, int maxM)
+    {
+        slot?.Dispose();
+        slot = null; // a failed build leaves no stale weights behind
+        slot = ReducedPrecisionWeights.Create(_precision, name, w, rows, cols, cols, maxM);
+    }
+
+    public void Dispose()
+    {
+        _ih?.Dispose();
+        _hh?.Dispose();
+        _hn?.Dispose();
+        _hr?.Dispose();
+    }
+}

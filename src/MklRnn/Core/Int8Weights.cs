@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+using MklRnn.Interop;
+
+namespace MklRnn.Core;
+
+/// <summary>
+/// W quantized once to int8, symmetric per output channel (row j of W: scale_j = max_k |W[j, k]| / 127,
+/// q = round(W / scale_j), ties to even), packed for cblas_gemm_s8u8s32_compute, with the column sums
+/// sum_k q[j, k] of the B operand W_q^T that the zero-point compensation needs. A product quantizes its
+/// float32 A to u8 (<see cref="ActivationQuantization"/>: per tensor, per call), runs the int32 GEMM and
+/// dequantizes: C = (acc - zp * colsum) * (a_scale * w_scale) (+ C), in the shim.
+/// </summary>
+internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
+{
+    /// <summary>K bound: |acc| &lt;= 255 * 127 * K and |zp * colsum| &lt;= 255 * 127 * K must stay below 2^31.</summary>
+    public const int MaxCols = int.MaxValue / (255 * 127);
+
+    private void* _packed;  // MKL's packed B (s8)
+    private float* _scale;  // (Rows) per-output-channel weight scales
+    private int* _colSum;   // (Rows) sum over k of the int8 weights of each output channel
+    private byte* _a;       // (MaxM, Cols) the u8 A of the current product
+    private int* _acc;      // (MaxM, Rows) the int32 result of the current product
+
+    public Int8Weights(string name, float* w, int rows, int cols, int ld, int maxM) : base(name, rows, cols, ld, maxM)
+    {
+        if (cols > MaxCols)
+            throw new ArgumentOutOfRangeException(nameof(cols), $"{name}: {cols} input columns; int8 products are exact in int32 up to {MaxCols}");
+        sbyte* q = (sbyte*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)cols, 64);
+        try
+        {
+            _scale = (float*)NativeMemory.AlignedAlloc((nuint)rows * sizeof(float), 64);
+            _colSum = (int*)NativeMemory.AlignedAlloc((nuint)rows * sizeof(int), 64);
+            for (int j = 0; j < rows; j++)
+                QuantizeRow(new ReadOnlySpan<float>(w + (long)j * ld, cols), new Span<sbyte>(q + (long)j * cols, cols), j);
+            nuint bytes = Mkl.S8U8PackGetSize(Mkl.BMatrix, maxM, rows, cols);
+            _packed = NativeMemory.AlignedAlloc(bytes, 64);
+            Mkl.S8U8Pack(Mkl.BMatrix, Mkl.Trans, maxM, rows, cols, q, cols, _packed);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(q);
+        }
+        _a = (byte*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)cols, 64);
+        _acc = (int*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)rows * sizeof(int), 64);
+    }
+
+    /// <summary>Per-output-channel weight scales (Rows).</summary>
+    public float* Scales => _scale;
+
+    /// <summary>Column sums of the int8 B operand (Rows): sum over k of q[j, k].</summary>
+    public int* ColumnSums => _colSum;
+
+    /// <summary>The int32 result of the last <see cref="MultiplyInt32"/> (m, Rows), leading dimension Rows.</summary>
+    public int* Accumulator => _acc;
+
+    /// <summary>The largest u8 code activations use: 255, or 127 where MKL's kernel saturates u8 x s8 pair sums in int16.</summary>
+    public static int ActivationMax => s_activationMax.Value;
+
+    private static readonly Lazy<int> s_activationMax = new(ProbeActivationMax);
+
+    /// <summary>
+    /// acc (m, Rows) = q(A) W_q^T in int32, A quantized here; returns A's quantization. The caller
+    /// dequantizes (mklrnn_dequantize_s32 or a fused *_forward_s32 step).
+    /// </summary>
+    public ActivationQuantization MultiplyInt32(int m, float* a, int lda)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, lda, 0f, Rows);
+        if (m == 0) return new ActivationQuantization(1f, 0, ActivationMax); // nothing to quantize
+        var minMax = stackalloc float[2];
+        Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
+        var quant = ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
+        Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a, Cols), "mklrnn_quantize_u8");
+        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, Rows);
+        return quant;
+    }
+
+    public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
+    {
+        CheckProduct(m, lda, beta, ldc);
+        if (m == 0) return;
+        ActivationQuantization quant = MultiplyInt32(m, a, lda);
+        Status.ThrowIfFailed(NativeShim.DequantizeS32(m, Rows, _acc, Rows, quant.Scale, quant.ZeroPoint, _scale, _colSum,
+            beta == 1f ? 1 : 0, c, ldc), "mklrnn_dequantize_s32");
+    }
+
+    private void QuantizeRow(ReadOnlySpan<float> w, Span<sbyte> q, int j)
+    {
+        float maxAbs = 0f;
+        foreach (float v in w)
+        {
+            if (!float.IsFinite(v)) throw new ArgumentException($"{Name} row {j} holds a non-finite weight ({v}); it cannot be quantized to int8");
+            maxAbs = Math.Max(maxAbs, Math.Abs(v));
+        }
+        float scale = maxAbs > 0f ? maxAbs / 127f : 1f;
+        int sum = 0;
+        for (int k = 0; k < w.Length; k++)
+        {
+            int v = (int)Math.Clamp(Math.Round(w[k] / (double)scale, MidpointRounding.ToEven), -127, 127);
+            q[k] = (sbyte)v;
+            sum += v;
+        }
+        _scale[j] = scale;
+        _colSum[j] = sum;
+    }
+
+    /// <summary>
+    /// Without VNNI (AVX2, AVX-512 before Cascade Lake) MKL forms u8 x s8 products with VPMADDUBSW, which
+    /// saturates the sum of two products in int16: 255 * 127 * 2 > 32767 (measured here: MKL_ENABLE_INSTRUCTIONS=AVX2
+    /// gives 1048544 for a product worth 2072640). 7-bit activations (127 * 127 * 2 &lt; 32767) are exact on every
+    /// kernel, at half the resolution, so one product of the worst case decides at first use.
+    /// </summary>
+    private static int ProbeActivationMax()
+    {
+        const int k = 64;
+        byte* a = stackalloc byte[k];
+        sbyte* b = stackalloc sbyte[k];
+        for (int i = 0; i < k; i++)
+        {
+            a[i] = 255;
+            b[i] = 127;
+        }
+        int c = 0;
+        Mkl.S8U8Gemm(Mkl.NoTrans, Mkl.NoTrans, 1, 1, k, a, k, b, 1, &c, 1);
+        return c == 255 * 127 * k ? 255 : 127;
+    }
+
+    public override void Dispose()
+    {
+        if (_packed == null) return;
+        NativeMemory.AlignedFree(_packed);
+        NativeMemory.AlignedFree(_scale);
+        NativeMemory.AlignedFree(_colSum);
+        NativeMemory.AlignedFree(_a);
+        NativeMemory.AlignedFree(_acc);
+        _packed = null;
+    }
+}
