@@ -12,6 +12,9 @@ internal sealed class BracketTask
     public const string Alphabet = "()[]";
     public const int Balanced = 1, Unbalanced = 0, ClassCount = 2;
 
+    /// <summary>Draws in a row that may hit known strings before the set of strings counts as used up (no endless loop).</summary>
+    private const int MaxRepeats = 10_000;
+
     private readonly int _seed;
     private readonly HashSet<string> _heldOutKeys = [];
 
@@ -25,10 +28,17 @@ internal sealed class BracketTask
         _seed = seed;
         var random = new Random(seed * 7919 + 1);
         var heldOut = new List<(int[], int)>();
-        while (heldOut.Count < evalSize)
+        for (int misses = 0; heldOut.Count < evalSize;)
         {
             var (s, label) = Draw(random);
-            if (_heldOutKeys.Add(Format(s))) heldOut.Add((s, label));
+            if (_heldOutKeys.Add(Format(s)))
+            {
+                heldOut.Add((s, label));
+                misses = 0;
+            }
+            else if (++misses == MaxRepeats)
+                throw new ArgumentException(
+                    $"--eval-size {evalSize}: strings up to length {maxLength} ran out of new values after {heldOut.Count} held-out ones; hold out fewer or allow longer strings");
         }
         HeldOut = heldOut;
     }
@@ -45,8 +55,11 @@ internal sealed class BracketTask
         for (int i = 0; i < sequences.Length; i++)
         {
             (int[], int) drawn;
+            int misses = 0;
             do drawn = Draw(random);
-            while (_heldOutKeys.Contains(Format(drawn.Item1)));
+            while (_heldOutKeys.Contains(Format(drawn.Item1)) && ++misses < MaxRepeats);
+            if (misses == MaxRepeats)
+                throw new ArgumentException($"--eval-size: the held-out strings leave no training strings up to length {MaxLength}; hold out fewer");
             (sequences[i], labels[i]) = drawn;
         }
     }

@@ -78,5 +78,18 @@ public sealed class ClassifyTests : IDisposable
         Assert.Equal(1, below.ExitCode);
     }
 
+    /// <summary>Length 2 has six distinct strings: asking for more held-out ones, or for all of them, used to loop forever.</summary>
+    [Theory]
+    [InlineData("200", "ran out of new values after 6 held-out ones")]
+    [InlineData("6", "leave no training strings")]
+    public void AHeldOutSetThatUsesUpTheStringsIsRefused(string evalSize, string expected)
+    {
+        var (code, _, error) = CliRunner.Run("classify", "train", "--checkpoint", _folder["tiny.safetensors"], "--max-length", "2",
+            "--eval-size", evalSize, "--steps", "1");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.False(File.Exists(_folder["tiny.safetensors"]));
+    }
+
     public void Dispose() => _folder.Dispose();
 }
