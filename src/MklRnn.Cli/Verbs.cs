@@ -12,6 +12,8 @@ internal static class Verbs
         yield return SampleVerb.Create();
         yield return DemoVerb.Create();
         yield return Seq2SeqVerb.Create();
+        yield return ServeVerb.Create();
+        yield return LoadtestVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
         yield return PerfRunVerb.Create();
