@@ -12,7 +12,7 @@ public class BatchedGeneratorTests
     [InlineData(CellKind.Lstm, 2, 0f)]
     [InlineData(CellKind.Gru, 1, 0f)]
     [InlineData(CellKind.Lstm, 2, 0.8f)]
-    public void StreamsJoiningAndLeavingAtDifferentStepsGiveWhatTheyGiveAlone(CellKind cell, int layers, float temperature)
+    public async Task StreamsJoiningAndLeavingAtDifferentStepsGiveWhatTheyGiveAlone(CellKind cell, int layers, float temperature)
     {
         using var folder = new TempFolder();
         var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 6, cell, layers);
@@ -38,7 +38,7 @@ public class BatchedGeneratorTests
             }
             for (int i = 0; i < prompts.Length; i++)
             {
-                GenerationResult r = all[i].Completion.Result;
+                GenerationResult r = await all[i].Completion;
                 Assert.Equal(alone[i], r.Text);
                 Assert.Equal(FinishReason.Length, r.Reason);
                 Assert.Equal(20 + i, r.Tokens);
@@ -47,7 +47,7 @@ public class BatchedGeneratorTests
     }
 
     [Fact]
-    public void ACancelledStreamLeavesAndItsRowServesTheNextStream()
+    public async Task ACancelledStreamLeavesAndItsRowServesTheNextStream()
     {
         using var folder = new TempFolder();
         var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 4);
@@ -62,18 +62,18 @@ public class BatchedGeneratorTests
             Assert.Equal(0, generator.FreeRows);
             cancel.Cancel();
             generator.Step();
-            Assert.Equal(FinishReason.Cancelled, first.Completion.Result.Reason);
+            Assert.Equal(FinishReason.Cancelled, (await first.Completion).Reason);
             Assert.Equal(1, generator.FreeRows);
 
             var second = new GenerationStream(PromptIds(vocabulary, "The"), 5, new SamplingSettings(0f));
             generator.Admit([second]);
             while (generator.Active > 0) generator.Step();
-            Assert.Equal(new Sampler(model, vocabulary).Generate("The", 5, 0f, 0, 1)[3..], second.Completion.Result.Text);
+            Assert.Equal(new Sampler(model, vocabulary).Generate("The", 5, 0f, 0, 1)[3..], (await second.Completion).Text);
         }
     }
 
     [Fact]
-    public void AStopStringEndsTheStreamAndIsNeitherReturnedNorStreamed()
+    public async Task AStopStringEndsTheStreamAndIsNeitherReturnedNorStreamed()
     {
         using var folder = new TempFolder();
         var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 4);
@@ -88,7 +88,7 @@ public class BatchedGeneratorTests
             var s = new GenerationStream(PromptIds(vocabulary, "The"), 30, new SamplingSettings(0f), [stop], t => streamed.Append(t));
             generator.Admit([s]);
             while (generator.Active > 0) generator.Step();
-            GenerationResult r = s.Completion.Result;
+            GenerationResult r = await s.Completion;
             Assert.Equal(FinishReason.Stop, r.Reason);
             Assert.Equal(full[..at], r.Text);
             Assert.Equal(r.Text, streamed.ToString());
