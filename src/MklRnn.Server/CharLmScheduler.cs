@@ -31,6 +31,10 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
     private readonly List<ScoreWork> _scores = [];
     private readonly List<GenerationStream> _joining = [];
     private readonly List<int[]> _scoreTexts = [];
+    // This model's metric series, looked up once: a step records them without allocating.
+    private readonly Prometheus.Histogram.Child _stepRows;
+    private readonly Prometheus.Counter.Child _tokens;
+    private readonly Prometheus.Gauge.Child _active, _tokensPerSecond;
     private long _rateStart = Stopwatch.GetTimestamp();
     private long _rateTokens;
 
@@ -40,6 +44,10 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
         _generator = new BatchedGenerator(engine, vocabulary, maxBatch);
         _scorer = new BatchScorer(engine);
         _maxBatch = maxBatch;
+        _stepRows = metrics.BatchSize.WithLabels(model, "generate");
+        _tokens = metrics.Tokens.WithLabels(model);
+        _active = metrics.ActiveStreams.WithLabels(model);
+        _tokensPerSecond = metrics.TokensPerSecond.WithLabels(model);
     }
 
     protected override bool Busy => _generator.Active > 0 || _waiting.Count > 0 || _scores.Count > 0;
@@ -66,15 +74,15 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
         }
         if (tokens > 0)
         {
-            Metrics.BatchSize.WithLabels(Model, "generate").Observe(tokens);
-            Metrics.Tokens.WithLabels(Model).Inc(tokens);
+            _stepRows.Observe(tokens);
+            _tokens.Inc(tokens);
             _rateTokens += tokens;
         }
-        Metrics.ActiveStreams.WithLabels(Model).Set(_generator.Active);
+        _active.Set(_generator.Active);
         double seconds = Stopwatch.GetElapsedTime(_rateStart).TotalSeconds;
         if (seconds >= 1 || _generator.Active == 0)
         {
-            Metrics.TokensPerSecond.WithLabels(Model).Set(seconds > 0 ? _rateTokens / seconds : 0);
+            _tokensPerSecond.Set(seconds > 0 ? _rateTokens / seconds : 0);
             _rateStart = Stopwatch.GetTimestamp();
             _rateTokens = 0;
         }

@@ -19,6 +19,8 @@ internal static class HttpLoad
         var latencies = new List<double>();
         long tokens = 0;
         int errors = 0, next = -1;
+        // The server's deadline follows the run's bound: a request waiting its turn is not an error before the run is.
+        int timeoutMs = (int)Math.Min(bound.TotalMilliseconds, 3_600_000);
         var clock = Stopwatch.StartNew();
 
         async Task Client()
@@ -27,8 +29,8 @@ internal static class HttpLoad
             while ((i = Interlocked.Increment(ref next)) < requests && !stop.IsCancellationRequested)
             {
                 object body = endpoint == "score"
-                    ? new Dictionary<string, object> { ["text"] = prompt }
-                    : new Dictionary<string, object> { ["prompt"] = prompt, ["max_tokens"] = maxTokens, ["temperature"] = temperature, ["seed"] = i };
+                    ? new Dictionary<string, object> { ["text"] = prompt, ["timeout_ms"] = timeoutMs }
+                    : new Dictionary<string, object> { ["prompt"] = prompt, ["max_tokens"] = maxTokens, ["temperature"] = temperature, ["seed"] = i, ["timeout_ms"] = timeoutMs };
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
