@@ -16,7 +16,7 @@ public sealed record GenerationResult(string Text, int Tokens, FinishReason Reas
 /// </summary>
 public sealed class GenerationStream
 {
-    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _text;
     private readonly string[] _stops;
     private readonly TaskCompletionSource<GenerationResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _released; // characters of _text already handed to OnText
@@ -31,6 +31,7 @@ public sealed class GenerationStream
         sampling.Validate();
         PromptIds = promptIds;
         MaxTokens = maxTokens;
+        _text = new StringBuilder(Math.Min(maxTokens, 1 << 16)); // room for the whole text: appending allocates nothing
         Sampling = sampling;
         Random = new Random(sampling.Seed);
         _stops = stop?.Where(s => s.Length > 0).ToArray() ?? [];
@@ -89,7 +90,7 @@ public sealed class GenerationStream
     private void Release(int upTo)
     {
         if (upTo <= _released) return;
-        OnText?.Invoke(_text.ToString(_released, upTo - _released));
+        if (OnText != null) OnText(_text.ToString(_released, upTo - _released));
         _released = upTo;
     }
 

@@ -96,6 +96,27 @@ public class BatchedGeneratorTests
     }
 
     [Fact]
+    public void ASteadyStateStepAllocatesNothing()
+    {
+        using var folder = new TempFolder();
+        var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 2);
+        var (model, vocabulary) = CharLmFile.Load(checkpoint);
+        using (model)
+        {
+            var generator = new BatchedGenerator(model, vocabulary, capacity: 8);
+            generator.Admit(Enumerable.Range(0, 8).Select(i =>
+                new GenerationStream(PromptIds(vocabulary, "The"), 1000, new SamplingSettings(0.9f, TopK: 5, Seed: i))).ToArray());
+            for (int i = 0; i < 5; i++) generator.Step(); // the first steps size the engine's buffers
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            int rows = 0;
+            for (int i = 0; i < 20; i++) rows += generator.Step();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(20 * 8, rows);
+            Assert.Equal(0, allocated);
+        }
+    }
+
+    [Fact]
     public void TopPKeepsOnlyTheMostLikelyCharactersUpToTheMass()
     {
         float[] logits = [0f, 3f, 1f, 3f, -2f];

@@ -144,6 +144,20 @@ public sealed class ServerTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task ARequestPastItsDeadlineIs504NamingTimeoutMs()
+    {
+        await using MklRnnServer server = await fixture.StartAsync(maxBatch: 1, maxTokensLimit: 100_000_000);
+        using HttpClient http = ServerFixture.Client(server);
+        // The only row is held by a stream far longer than the deadline of the request behind it.
+        var (status, body) = await ServerFixture.PostAsync(http, "v1/models/lm/generate", new { prompt = "a", max_tokens = 100_000_000, timeout_ms = 300 });
+        Assert.Equal(504, status);
+        Assert.Equal("timeout_ms", body.GetProperty("field").GetString());
+        var (next, answer) = await ServerFixture.PostAsync(http, "v1/models/lm/generate", new { prompt = "a", max_tokens = 4 });
+        Assert.Equal(200, next); // its row was freed
+        Assert.Equal(4, answer.GetProperty("tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task AFullQueueAnswers429WithRetryAfter()
     {
         await using MklRnnServer server = await fixture.StartAsync(maxBatch: 1, maxQueue: 1, maxTokensLimit: 100_000_000);
