@@ -10,12 +10,19 @@ public abstract class WorkItem(CancellationToken cancellation)
     public CancellationToken Cancellation { get; } = cancellation;
 }
 
+/// <summary>What the server does with any model's scheduler: start it, stop it after a drain.</summary>
+public interface IModelScheduler : IDisposable
+{
+    void Start();
+    void Stop(TimeSpan timeout);
+}
+
 /// <summary>
 /// One thread per model that alone touches the model's engine; requests reach it through a bounded inbox (a full
 /// one refuses: 429). Each loop takes what arrived, then runs one iteration of the subclass's batching (a
 /// generation step, a score batch, a beam search batch). Stop lets it finish what it holds, then ends the thread.
 /// </summary>
-public abstract class ModelScheduler<TWork> : IDisposable where TWork : WorkItem
+public abstract class ModelScheduler<TWork> : IModelScheduler where TWork : WorkItem
 {
     private readonly ConcurrentQueue<TWork> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);

@@ -6,15 +6,22 @@ using MklRnn.Seq2Seq;
 namespace MklRnn.Server;
 
 /// <summary>A model the server loaded once, with its scheduler; <see cref="Describe"/> is its GET /v1/models entry.</summary>
-public abstract class ServedModel(string name) : IDisposable
+public abstract class ServedModel(string name, IModelScheduler scheduler, IDisposable engine) : IDisposable
 {
     public string Name { get; } = name;
     public abstract string Kind { get; }
     public abstract long ParameterCount { get; }
     public abstract Dictionary<string, object> Describe();
-    public abstract void Start();
-    public abstract void Stop(TimeSpan timeout);
-    public abstract void Dispose();
+
+    public void Start() => scheduler.Start();
+    public void Stop(TimeSpan timeout) => scheduler.Stop(timeout);
+
+    /// <summary>The scheduler first: its thread must be gone before the engine's memory is.</summary>
+    public void Dispose()
+    {
+        scheduler.Dispose();
+        engine.Dispose();
+    }
 
     /// <summary>
     /// Loads a checkpoint by its metadata: `format` = mklrnn.charlm.v1 is a character LM, `seq2seq.*` keys a
@@ -54,7 +61,7 @@ public abstract class ServedModel(string name) : IDisposable
 }
 
 /// <summary>A character LM: generate and score.</summary>
-public sealed class ServedCharLm(string name, CharLmModel engine, Vocabulary vocabulary, CharLmScheduler scheduler) : ServedModel(name)
+public sealed class ServedCharLm(string name, CharLmModel engine, Vocabulary vocabulary, CharLmScheduler scheduler) : ServedModel(name, scheduler, engine)
 {
     public CharLmModel Engine { get; } = engine;
     public Vocabulary Vocabulary { get; } = vocabulary;
@@ -74,19 +81,10 @@ public sealed class ServedCharLm(string name, CharLmModel engine, Vocabulary voc
         ["vocabulary_size"] = Engine.Spec.VocabularySize,
         ["parameters"] = ParameterCount,
     };
-
-    public override void Start() => Scheduler.Start();
-    public override void Stop(TimeSpan timeout) => Scheduler.Stop(timeout);
-
-    public override void Dispose()
-    {
-        Scheduler.Dispose();
-        Engine.Dispose();
-    }
 }
 
 /// <summary>A seq2seq model from `seq2seq train` (digit reversal: source and target ids 0-9 are the digits): translate.</summary>
-public sealed class ServedSeq2Seq(string name, Seq2SeqModel engine, TranslateScheduler scheduler) : ServedModel(name)
+public sealed class ServedSeq2Seq(string name, Seq2SeqModel engine, TranslateScheduler scheduler) : ServedModel(name, scheduler, engine)
 {
     public Seq2SeqModel Engine { get; } = engine;
     public TranslateScheduler Scheduler { get; } = scheduler;
@@ -106,13 +104,4 @@ public sealed class ServedSeq2Seq(string name, Seq2SeqModel engine, TranslateSch
         ["target_vocabulary_size"] = Engine.Config.TargetVocabularySize,
         ["parameters"] = ParameterCount,
     };
-
-    public override void Start() => Scheduler.Start();
-    public override void Stop(TimeSpan timeout) => Scheduler.Stop(timeout);
-
-    public override void Dispose()
-    {
-        Scheduler.Dispose();
-        Engine.Dispose();
-    }
 }

@@ -49,7 +49,15 @@ internal static class ServeVerb
             }
             await using (server)
             {
-                await server.StartAsync();
+                try
+                {
+                    await server.StartAsync();
+                }
+                catch (IOException e) // the port is taken
+                {
+                    error.WriteLine($"serve: error: cannot listen on 127.0.0.1:{parse.GetValue(port)}: {e.Message}");
+                    return BadInput;
+                }
                 output.WriteLine($"listening on http://127.0.0.1:{server.Port}");
                 output.Flush();
                 await server.WaitForShutdownAsync();
