@@ -105,7 +105,14 @@ public abstract class ModelScheduler<TWork> : IModelScheduler where TWork : Work
                 _wake.Wait(TimeSpan.FromMilliseconds(200)); // the timeout only bounds how late a stop is seen
                 continue;
             }
-            Iterate();
+            try
+            {
+                Iterate();
+            }
+            catch (Exception)
+            {
+                Cancel(); // a fault outside the per-batch handling: end what is held rather than the thread (requests would hang)
+            }
             while (_wake.CurrentCount > 0 && _wake.Wait(0)) { } // arrivals are picked up by the next pass anyway
         }
     }

@@ -35,9 +35,9 @@ public sealed partial class ServeProcessTests(ServerFixture fixture) : IClassFix
                 await Task.Delay(100);
             }
 
-            const int Requests = 6, Tokens = 200_000;
+            const int Requests = 6, Tokens = 100_000;
             Task<HttpResponseMessage>[] running = Enumerable.Range(0, Requests).Select(i =>
-                http.PostAsJsonAsync("v1/models/lm/generate", new { prompt = "The ", max_tokens = Tokens, seed = i })).ToArray();
+                http.PostAsJsonAsync("v1/models/lm/generate", new { prompt = "The ", max_tokens = Tokens, seed = i, timeout_ms = 600_000 })).ToArray();
             // Wait until all of them hold a row (the scheduler's gauge), then ask the process to stop.
             for (int polls = 0; !(await http.GetStringAsync("metrics")).Contains($"mklrnn_active_streams{{model=\"lm\"}} {Requests}\n"); polls++)
             {
