@@ -137,6 +137,7 @@ public class BenchVerbTests
         Assert.Contains($"precision={precision}", output);
         Assert.Contains($"\"precision\":\"{precision}\"", output);
         Assert.Contains($"\"step_path\":\"mkl-{precision}\"", output);
+        Assert.Contains($"\"engine\":\"mklrnn-{precision}\"", output); // its own rows in the harness, beside mklrnn's f32 ones
         Assert.DoesNotContain("gemm_only_ms", output); // f32 GEMMs would mislead beside a reduced engine
     }
 
