@@ -22,6 +22,12 @@ internal static class BenchRunner
             error.WriteLine($"bench: {problem}");
             return Usage;
         }
+        if (options.Training && options.Precision != "f32")
+        {
+            // The protocol's "unsupported" (as oneDNN's bf16/int8 engines answer for training), not a usage error.
+            error.WriteLine($"bench: --precision {options.Precision} is for --mode infer; training runs in f32");
+            return Unsupported;
+        }
         if (!options.CellSupported)
         {
             error.WriteLine($"bench: cell '{options.Cell}' is not supported (supported: {string.Join(", ", BenchOptions.Cells.Keys)})");

@@ -142,10 +142,10 @@ public class BenchVerbTests
     }
 
     [Fact]
-    public void ReducedPrecisionTrainingExits2()
+    public void ReducedPrecisionTrainingIsTheProtocolsUnsupported()
     {
         var (code, _, error) = BenchVerbRunner.Run(BenchVerbRunner.Tiny("--precision", "int8", "--mode", "train"));
-        Assert.Equal(2, code);
+        Assert.Equal(4, code);
         Assert.Contains("--precision int8 is for --mode infer", error);
     }
 }
