@@ -38,7 +38,8 @@ internal sealed unsafe class GruCell : Cell
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
     {
         int H = d.H, G3 = 3 * H;
-        Gemm.Multiply(true, false, G3, H, rows, 1f, d.Gh.Pointer, G3, d.HPrev.Pointer, H, 1f, d.WeightHh.GradPointer, H);
+        Gemm.Multiply(m: G3, n: H, k: rows, Matrix.Of(d.Gh.Pointer, G3).T, Matrix.Of(d.HPrev.Pointer, H),
+            Matrix.Of(d.WeightHh.GradPointer, H), beta: 1f);
         AccumulateBiasGradients(d.Gates.Pointer, d.Gh.Pointer, rows, G3, d.BiasIh, d.BiasHh);
     }
 }

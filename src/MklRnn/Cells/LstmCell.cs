@@ -74,9 +74,11 @@ internal sealed unsafe class LstmCell : Cell
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
-        Gemm.Multiply(true, false, GH, P, rows, 1f, d.Gates.Pointer, GH, d.HPrev.Pointer, P, 1f, d.WeightHh.GradPointer, P);
+        Gemm.Multiply(m: GH, n: P, k: rows, Matrix.Of(d.Gates.Pointer, GH).T, Matrix.Of(d.HPrev.Pointer, P),
+            Matrix.Of(d.WeightHh.GradPointer, P), beta: 1f);
         AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, GH, d.BiasIh, d.BiasHh);
         if (d.WeightHr != null)
-            Gemm.Multiply(true, false, P, H, rows, 1f, d.DhP.Pointer, P, d.M.Pointer, H, 1f, d.WeightHr.GradPointer, H);
+            Gemm.Multiply(m: P, n: H, k: rows, Matrix.Of(d.DhP.Pointer, P).T, Matrix.Of(d.M.Pointer, H),
+                Matrix.Of(d.WeightHr.GradPointer, H), beta: 1f);
     }
 }

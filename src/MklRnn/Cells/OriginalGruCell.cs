@@ -48,8 +48,10 @@ internal sealed unsafe class OriginalGruCell : Cell
     {
         int H = d.H, G3 = 3 * H;
         float* dW = d.WeightHh.GradPointer;
-        Gemm.Multiply(true, false, 2 * H, H, rows, 1f, d.Gates.Pointer, G3, d.HPrev.Pointer, H, 1f, dW, H);
-        Gemm.Multiply(true, false, H, H, rows, 1f, d.Gates.Pointer + 2 * H, G3, d.Rh.Pointer, H, 1f, dW + 2L * H * H, H);
+        Gemm.Multiply(m: 2 * H, n: H, k: rows, Matrix.Of(d.Gates.Pointer, G3).T, Matrix.Of(d.HPrev.Pointer, H),
+            Matrix.Of(dW, H), beta: 1f);
+        Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(d.Gates.Pointer + 2 * H, G3).T, Matrix.Of(d.Rh.Pointer, H),
+            Matrix.Of(dW + 2L * H * H, H), beta: 1f);
         AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, G3, d.BiasIh, d.BiasHh);
     }
 }

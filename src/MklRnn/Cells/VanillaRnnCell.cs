@@ -34,7 +34,8 @@ internal sealed unsafe class VanillaRnnCell(int activation) : Cell
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
     {
         int H = d.H;
-        Gemm.Multiply(true, false, H, H, rows, 1f, d.Gates.Pointer, H, d.HPrev.Pointer, H, 1f, d.WeightHh.GradPointer, H);
+        Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(d.Gates.Pointer, H).T, Matrix.Of(d.HPrev.Pointer, H),
+            Matrix.Of(d.WeightHh.GradPointer, H), beta: 1f);
         AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, H, d.BiasIh, d.BiasHh);
     }
 }

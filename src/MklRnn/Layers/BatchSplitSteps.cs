@@ -105,8 +105,8 @@ internal sealed unsafe class BatchSplitSteps
                 LayerDirection ld = _ld!;
                 int GH = ld.GH, middle = threads == 1 ? GH : GH / 2;
                 int c0 = thread == 0 ? 0 : middle, c1 = thread == 0 ? middle : GH;
-                Gemm.Multiply(false, true, plan.TotalRows, c1 - c0, ld.I, 1f, _x, ld.I, ld.WeightIh.DataPointer + (long)c0 * ld.I, ld.I,
-                    0f, ld.Gates.Pointer + c0, GH);
+                Gemm.Multiply(m: plan.TotalRows, n: c1 - c0, k: ld.I, Matrix.Of(_x, ld.I), Matrix.Of(ld.WeightIh.DataPointer + (long)c0 * ld.I, ld.I).T,
+                    Matrix.Of(ld.Gates.Pointer + c0, GH));
                 if (threads > 1 && !_barrier.SignalAndWait()) return;
             }
             RunRows(thread == 0 ? 0 : split, thread == 0 ? split : N);
@@ -116,8 +116,8 @@ internal sealed unsafe class BatchSplitSteps
                 LayerDirection ld = _ld!;
                 int R = plan.TotalRows, middle = threads == 1 ? R : R / 2;
                 int r0 = thread == 0 ? 0 : middle, r1 = thread == 0 ? middle : R;
-                Gemm.Multiply(false, false, r1 - r0, ld.I, ld.GH, 1f, ld.Gates.Pointer + (long)r0 * ld.GH, ld.GH,
-                    ld.WeightIh.DataPointer, ld.I, 0f, _dx + (long)r0 * ld.I, ld.I);
+                Gemm.Multiply(m: r1 - r0, n: ld.I, k: ld.GH, Matrix.Of(ld.Gates.Pointer + (long)r0 * ld.GH, ld.GH), Matrix.Of(ld.WeightIh.DataPointer, ld.I),
+                    Matrix.Of(_dx + (long)r0 * ld.I, ld.I));
             }
         }
         catch

@@ -69,8 +69,8 @@ internal sealed unsafe class ColumnSplitSteps
             {
                 // Input projection, this thread's columns of every gate, all steps at once.
                 for (int g = 0; g < ld.G; g++)
-                    Gemm.Multiply(false, true, T * N, j1 - j0, I, 1f, _x, I, ld.WeightIh.DataPointer + (long)(g * H + j0) * I, I,
-                        0f, ld.Gates.Pointer + g * H + j0, GH);
+                    Gemm.Multiply(m: T * N, n: j1 - j0, k: I, Matrix.Of(_x, I), Matrix.Of(ld.WeightIh.DataPointer + (long)(g * H + j0) * I, I).T,
+                        Matrix.Of(ld.Gates.Pointer + g * H + j0, GH));
             }
             float* hA = ld.HState.Pointer, hB = ld.HStateAlt.Pointer;
             for (int k = 0; k < T; k++)

@@ -76,7 +76,8 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                Gemm.Multiply(false, true, N, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer + o * ld.GH, ld.GH);
+                Gemm.Multiply(m: N, n: ld.GH, k: ld.I, Matrix.Of(x, ld.I), Matrix.Of(ld.WeightIh.DataPointer, ld.I).T,
+                    Matrix.Of(ld.Gates.Pointer + o * ld.GH, ld.GH));
                 _cell.Forward(ld, N, (int)o, 0, training);
                 x = training && Config.Dropout > 0 && l < L - 1
                     ? ApplyDropout(l, o, N, _plan.TotalRows) + o * width
@@ -147,7 +148,8 @@ public sealed unsafe partial class RecurrentStack
                 _cell.Backward(ld, N, o, 0);
                 // This step's input gradient: the layer below's output gradient (through its dropout), or the caller's.
                 float* dx = (l == 0 ? _inputGrad.Pointer : _cells[l - 1].DY) + (long)o * ld.I;
-                Gemm.Multiply(false, false, N, ld.I, ld.GH, 1f, ld.Gates.Pointer + (long)o * ld.GH, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
+                Gemm.Multiply(m: N, n: ld.I, k: ld.GH, Matrix.Of(ld.Gates.Pointer + (long)o * ld.GH, ld.GH), Matrix.Of(ld.WeightIh.DataPointer, ld.I),
+                    Matrix.Of(dx, ld.I));
                 if (l > 0 && Config.Dropout > 0) MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer + (long)o * ld.I, (long)N * ld.I);
             }
             Rows.Copy(_inputGrad.Pointer + (long)o * Config.InputSize, Config.InputSize, pGradInput, Config.InputSize, N, Config.InputSize);

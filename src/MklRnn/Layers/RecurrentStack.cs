@@ -251,7 +251,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         else
         {
             // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
-            Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
+            Gemm.Multiply(m: R, n: ld.GH, k: ld.I, Matrix.Of(call.X, ld.I), Matrix.Of(ld.WeightIh.DataPointer, ld.I).T,
+                Matrix.Of(ld.Gates.Pointer, ld.GH));
             RunSteps(ld, call.Training);
         }
         StoreState(call.HN, call.CN, call.Layer * D + d, ld);
@@ -273,7 +274,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
         // This direction's share of the input gradient: one GEMM over all R rows.
         if (!split)
-            Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
+            Gemm.Multiply(m: _plan.TotalRows, n: ld.I, k: ld.GH, Matrix.Of(ld.Gates.Pointer, ld.GH), Matrix.Of(ld.WeightIh.DataPointer, ld.I),
+                Matrix.Of(dx, ld.I));
     }
 
     /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
@@ -292,7 +294,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private void AccumulateWeightGradients(LayerDirection ld, float* x, int rows)
     {
         _cell.AccumulateRecurrentGradients(ld, rows);
-        Gemm.Multiply(true, false, ld.GH, ld.I, rows, 1f, ld.Gates.Pointer, ld.GH, x, ld.I, 1f, ld.WeightIh.GradPointer, ld.I);
+        Gemm.Multiply(m: ld.GH, n: ld.I, k: rows, Matrix.Of(ld.Gates.Pointer, ld.GH).T, Matrix.Of(x, ld.I),
+            Matrix.Of(ld.WeightIh.GradPointer, ld.I), beta: 1f);
     }
 
     /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
