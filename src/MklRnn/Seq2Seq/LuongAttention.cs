@@ -208,7 +208,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
                         _tanh.Pointer + ((r0 + n) * S + s) * H),
                 };
             }
-            VectorOps.Softmax(a, len);
+            Softmax.InPlace(new Span<float>(a, len));
             new Span<float>(a + len, S - len).Clear();
             // Context c_t = Σ_s a_s h_s into the first half of [c; h].
             float* c = ch + (long)n * 2 * H;

@@ -147,17 +147,8 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
                 z.Clear(); // no gradient from padding rows
                 continue;
             }
-            // Max-subtracted log-sum-exp, accumulated in double.
-            float max = float.NegativeInfinity;
-            foreach (float v in z) if (v > max) max = v;
             float zTarget = z[target];
-            double sum = 0;
-            for (int j = 0; j < V; j++)
-            {
-                float e = MathF.Exp(z[j] - max);
-                z[j] = e;
-                sum += e;
-            }
+            double sum = Softmax.ExpShiftedInPlace(z, out float max); // z = exp(z - max)
             lossSum += Math.Log(sum) + max - zTarget;
             if (!gradients) continue;
             // d loss / d logits = scale * (softmax - onehot(target)).
