@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;
 using MklRnn.Memory;

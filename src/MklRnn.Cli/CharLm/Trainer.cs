@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MklRnn.Interop;
+using MklRnn.Threading;
 using MklRnn.IO;
 using MklRnn.Training;
 

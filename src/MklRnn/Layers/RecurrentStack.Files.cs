@@ -1,4 +1,5 @@
 using MklRnn.IO;
+using MklRnn.Threading;
 
 namespace MklRnn.Layers;
 
@@ -8,7 +9,7 @@ public sealed partial class RecurrentStack
     /// <summary>Writes the parameters (PyTorch names) and the config (metadata) atomically to a .safetensors file.</summary>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Save));
         var writer = new SafeTensorsWriter();
         foreach (var (key, value) in RnnConfigMetadata.ToMetadata(Config)) writer.SetMetadata(key, value);
         StateDict.Write(writer, this);
@@ -35,7 +36,7 @@ public sealed partial class RecurrentStack
     /// <summary>Loads weights into this stack from a PyTorch state_dict saved as safetensors (names under an optional prefix such as "rnn.").</summary>
     public void LoadWeights(string path, string prefix = "")
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(LoadWeights));
         StateDict.Read(SafeTensorsFile.Read(path), this, prefix);
     }
 }

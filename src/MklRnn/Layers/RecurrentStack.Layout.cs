@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Threading;
 
 namespace MklRnn.Layers;
 

@@ -1,4 +1,6 @@
+using MklRnn.Cells;
 using MklRnn.Core;
+using MklRnn.Threading;
 using MklRnn.Memory;
 
 namespace MklRnn.Layers;
@@ -19,7 +21,7 @@ public sealed unsafe partial class RecurrentStack
     /// </summary>
     public void BeginSteps(int batchSize, int maxSteps, ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, bool training = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(BeginSteps));
         if (Config.Bidirectional)
             throw new InvalidOperationException("stepping needs a unidirectional stack: a reverse direction needs the whole sequence first");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be >= 1");
@@ -30,6 +32,7 @@ public sealed unsafe partial class RecurrentStack
             Shapes.RequireOptional("c0", c0.Length, [L, batchSize, Config.HiddenSize], "as (layers, N, hidden)");
         else if (!c0.IsEmpty)
             throw new ArgumentException($"c0 is for LSTM only; this stack is {Config.ModeName}", nameof(c0));
+        if (training) RequireOwnedWeights();
         Interop.NativeLoader.EnsureLoaded();
 
         _tape = TapeState.None;
@@ -44,10 +47,8 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                ld.Reserve(_plan, training);
-                ld.PackWeights(batchSize, training);
-                ld.Y = _outputs[l].Ensure(rows * Config.OutputSize);
-                ld.LdY = Config.OutputSize;
+                ld.Prepare(rows, batchSize, training);
+                _outputs[l].Ensure(rows * Config.OutputSize);
                 LoadState(pH0, pC0, l, ld);
             }
         }
@@ -57,7 +58,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>One step: input (N, I) in, the top layer's h (N, Hout) out.</summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Step));
         if (_steps is not (StepsState.Inference or StepsState.Training))
             throw new InvalidOperationException("Step needs BeginSteps first (and no backward started since)");
         bool training = _steps == StepsState.Training;
@@ -76,14 +77,13 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                Gemm.Multiply(m: N, n: ld.GH, k: ld.I, Matrix.Of(x, ld.I), Matrix.Of(ld.WeightIh.DataPointer, ld.I).T,
-                    Matrix.Of(ld.Gates.Pointer + o * ld.GH, ld.GH));
-                _cell.Forward(ld, N, (int)o, 0, training);
+                InputGemms.Project(ld, x, N, ld.Gates.Pointer + o * ld.GH);
+                _cell.Forward(ld, new LayerRows(_outputs[l].Pointer, width), N, (int)o, 0, training);
                 x = training && Config.Dropout > 0 && l < L - 1
                     ? ApplyDropout(l, o, N, _plan.TotalRows) + o * width
-                    : ld.Y + o * width;
+                    : _outputs[l].Pointer + o * width;
             }
-            Rows.Copy(_cells[L - 1].Y + o * width, width, pOutput, width, N, width);
+            Rows.Copy(_outputs[L - 1].Pointer + o * width, width, pOutput, width, N, width);
         }
         _stepCount++;
     }
@@ -91,6 +91,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>The running state after the last step: h (L, N, Hout); c (L, N, H) for LSTM, or empty to skip.</summary>
     public void CopyState(Span<float> h, Span<float> c = default)
     {
+        using CallGuard.Scope call = _guard.Enter(nameof(CopyState));
         if (_steps == StepsState.Off) throw new InvalidOperationException("CopyState needs BeginSteps first");
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.Require("h", h.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
@@ -103,7 +104,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>Starts the stepped backward; gradHn (L, N, Hout) / gradCn (L, N, H): gradients w.r.t. the final state, or empty.</summary>
     public void BeginStepsBackward(ReadOnlySpan<float> gradHn = default, ReadOnlySpan<float> gradCn = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(BeginStepsBackward));
         ValidateTape(stepped: true);
         if (_steps != StepsState.Training)
             throw new InvalidOperationException("BeginStepsBackward follows the training steps, once");
@@ -116,7 +117,7 @@ public sealed unsafe partial class RecurrentStack
         {
             for (int l = 0; l < L; l++)
             {
-                _cells[l].DY = _outputGrads[l].Ensure(_plan.TotalRows * (long)Config.OutputSize);
+                _outputGrads[l].Ensure(_plan.TotalRows * (long)Config.OutputSize);
                 LoadGradState(pGradHn, pGradCn, l, _cells[l]);
             }
         }
@@ -130,7 +131,7 @@ public sealed unsafe partial class RecurrentStack
     /// </summary>
     public void BackwardStep(ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(BackwardStep));
         if (_steps != StepsState.Backward) throw new InvalidOperationException("BackwardStep needs BeginStepsBackward first");
         if (_backwardStep == 0) throw new InvalidOperationException($"all {_stepCount} steps were already handled; call EndStepsBackward");
         int N = _plan.BatchSize, L = Config.NumLayers, width = Config.OutputSize;
@@ -141,15 +142,14 @@ public sealed unsafe partial class RecurrentStack
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradOutput = gradOutput, pGradInput = gradInput)
         {
-            Rows.Copy(pGradOutput, width, _cells[L - 1].DY + (long)o * width, width, N, width);
+            Rows.Copy(pGradOutput, width, _outputGrads[L - 1].Pointer + (long)o * width, width, N, width);
             for (int l = L - 1; l >= 0; l--)
             {
                 LayerDirection ld = _cells[l];
-                _cell.Backward(ld, N, o, 0);
+                _cell.Backward(ld, new LayerRows(_outputs[l].Pointer, width), new LayerRows(_outputGrads[l].Pointer, width), N, o, 0);
                 // This step's input gradient: the layer below's output gradient (through its dropout), or the caller's.
-                float* dx = (l == 0 ? _inputGrad.Pointer : _cells[l - 1].DY) + (long)o * ld.I;
-                Gemm.Multiply(m: N, n: ld.I, k: ld.GH, Matrix.Of(ld.Gates.Pointer + (long)o * ld.GH, ld.GH), Matrix.Of(ld.WeightIh.DataPointer, ld.I),
-                    Matrix.Of(dx, ld.I));
+                float* dx = (l == 0 ? _inputGrad.Pointer : _outputGrads[l - 1].Pointer) + (long)o * ld.I;
+                InputGemms.InputGradient(ld, ld.Gates.Pointer + (long)o * ld.GH, N, dx);
                 if (l > 0 && Config.Dropout > 0) MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer + (long)o * ld.I, (long)N * ld.I);
             }
             Rows.Copy(_inputGrad.Pointer + (long)o * Config.InputSize, Config.InputSize, pGradInput, Config.InputSize, N, Config.InputSize);
@@ -159,7 +159,7 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>Ends the stepped backward: accumulates every parameter gradient over all steps; writes gradH0 / gradC0 when not empty.</summary>
     public void EndStepsBackward(Span<float> gradH0 = default, Span<float> gradC0 = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(EndStepsBackward));
         if (_steps != StepsState.Backward) throw new InvalidOperationException("EndStepsBackward needs BeginStepsBackward first");
         if (_backwardStep != 0) throw new InvalidOperationException($"{_backwardStep} steps still need BackwardStep before EndStepsBackward");
         int L = Config.NumLayers, N = _plan.BatchSize;

@@ -1,4 +1,5 @@
 using MklRnn.Cells;
+using MklRnn.Threading;
 using MklRnn.Core;
 using MklRnn.Interop;
 using MklRnn.Memory;
@@ -12,13 +13,15 @@ namespace MklRnn.Layers;
 /// weights and one fused kernel call. Forward with training = true keeps what <see cref="Backward"/>
 /// needs; Backward accumulates every parameter gradient (+=) and returns input and state gradients.
 /// Work buffers are pooled native memory reused across calls: a call of an already-seen shape
-/// allocates nothing. Not thread-safe: one call at a time per instance.
+/// allocates nothing. One call at a time per instance: a call while another runs (another thread)
+/// throws InvalidOperationException; Dispose during a call takes effect at its end.
 /// </summary>
 public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 {
-    private readonly LayerDirection[] _cells; // [layer * D + direction]
+    private readonly RecurrentWeights _weights;
+    private readonly bool _ownsWeights;
+    private readonly LayerDirection[] _cells; // [layer * D + direction], over _weights.Directions
     private readonly Cell _cell;
-    private readonly Parameter[] _parameters;
     private readonly SequencePlan _plan = new();
     private readonly Workspace _input = new("input");       // (R, I) gathered input (layer 0)
     private readonly Workspace _inputGrad = new("dinput");  // (R, I) gradient w.r.t. the gathered input
@@ -34,6 +37,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Action<int, int> _directionsOnPair;
     private Action<int>? _directionJob;
     private readonly ThreadPair _pair = new("MklRnn side thread");
+    private readonly SerialSteps _serial;
     private ColumnSplitSteps? _columnSplit;
     private BatchSplitSteps? _batchSplit;
     private CallState _call;
@@ -42,7 +46,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private StepsState _steps;
     private int _stepCount;           // steps taken since BeginSteps
     private int _backwardStep;        // next step BackwardStep handles, counting down
-    private bool _disposed;
+    private readonly CallGuard _guard;
 
     private enum TapeState { None, Recorded, Consumed }
 
@@ -52,24 +56,26 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <param name="seed">Seed of the initialisation (and of the dropout masks).</param>
     /// <param name="namePrefix">Prepended to every parameter name (e.g. "encoder.rnn."), so several stacks can share one optimizer or file.</param>
     public RecurrentStack(RnnConfig config, int seed = 0, string namePrefix = "")
+        : this(new RecurrentWeights(config, seed, namePrefix), ownsWeights: true)
     {
-        ArgumentNullException.ThrowIfNull(namePrefix);
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        Config = config;
-        int D = config.Directions, L = config.NumLayers;
-        _cells = new LayerDirection[L * D];
-        for (int l = 0; l < L; l++)
-            for (int d = 0; d < D; d++)
-                _cells[l * D + d] = new LayerDirection(config, l, d, namePrefix);
-        _parameters = _cells.SelectMany(c => c.Parameters()).ToArray();
-        _versionsAtForward = new int[_parameters.Length];
-        _cell = Cell.For(config);
+        _dropoutRandom = new Random(seed);
+    }
+
+    /// <summary>A stack running these weights: owning them (disposes them), or a session sharing them (inference only).</summary>
+    internal RecurrentStack(RecurrentWeights weights, bool ownsWeights)
+    {
+        _weights = weights;
+        _ownsWeights = ownsWeights;
+        RnnConfig config = Config = weights.Config;
+        int L = config.NumLayers;
+        _cells = weights.Directions.Select(w => new LayerDirection(w)).ToArray();
+        _versionsAtForward = new int[weights.Parameters.Count];
+        _serial = new SerialSteps(_cell = Cell.For(config));
         _outputs = Enumerable.Range(0, L).Select(l => new Workspace($"output_l{l}")).ToArray();
         _outputGrads = Enumerable.Range(0, L).Select(l => new Workspace($"doutput_l{l}")).ToArray();
         _dropoutMasks = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_mask_l{l}")).ToArray();
         _droppedOutputs = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_out_l{l}")).ToArray();
-        _dropoutRandom = new Random(seed);
+        _dropoutRandom = new Random(0);
         _forwardDirection = ForwardDirection;
         _backwardDirection = BackwardDirection;
         // Direction d on pair thread d (both on one thread when the team grants one).
@@ -78,7 +84,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             for (int d = thread; d < Config.Directions; d += threads) _directionJob!(d);
         };
         _copyOnPair = CopyShare;
-        ResetParameters(seed);
+        _guard = new CallGuard(this, Release);
     }
 
     /// <summary>
@@ -93,15 +99,24 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 
     public RnnConfig Config { get; }
 
+    /// <summary>The weights this stack runs (shared with its sessions, <see cref="RecurrentWeights.CreateSession"/>).</summary>
+    public RecurrentWeights Weights => _weights;
+
+    /// <summary>The step loop the last Forward / Backward ran (both directions run the same kind).</summary>
+    internal StepLoopKind LastForwardLoop { get; private set; }
+    internal StepLoopKind LastBackwardLoop { get; private set; }
+
+    /// <summary>True while a call runs on this stack (for tests of concurrent misuse).</summary>
+    internal bool InCall => _guard.InCall;
+
     /// <summary>All parameters, PyTorch names, layer by layer, forward direction first.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    public IReadOnlyList<Parameter> Parameters => _weights.Parameters;
 
     /// <summary>The parameter with this PyTorch name (e.g. "weight_hh_l1_reverse").</summary>
-    public Parameter this[string name] =>
-        Array.Find(_parameters, p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}' in this {Config.ModeName} stack");
+    public Parameter this[string name] => _weights[name];
 
     /// <summary>PyTorch's default initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed) => ParameterInit.UniformFanIn(_parameters, Config.HiddenSize, seed);
+    public void ResetParameters(int seed) => _weights.ResetParameters(seed);
 
     /// <summary>Reseeds the dropout mask generator (training runs with dropout are then repeatable).</summary>
     public void SeedDropout(int seed) => _dropoutRandom = new Random(seed);
@@ -109,7 +124,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad()
     {
-        foreach (Parameter p in _parameters) p.ZeroGrad();
+        foreach (Parameter p in Parameters) p.ZeroGrad();
     }
 
     /// <summary>
@@ -126,8 +141,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         Span<float> hN = default, Span<float> cN = default,
         ReadOnlySpan<int> lengths = default, bool training = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Forward));
         ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+        if (training) RequireOwnedWeights();
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
         _steppedTape = false;
@@ -160,8 +176,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 
     private void RecordTape()
     {
-        for (int i = 0; i < _parameters.Length; i++) _versionsAtForward[i] = _parameters[i].Version;
+        for (int i = 0; i < _versionsAtForward.Length; i++) _versionsAtForward[i] = Parameters[i].Version;
         _tape = TapeState.Recorded;
+    }
+
+    /// <summary>Training accumulates into the parameters' gradients, which a session shares with others.</summary>
+    private void RequireOwnedWeights()
+    {
+        if (!_ownsWeights)
+            throw new InvalidOperationException("this session shares its weights (RecurrentWeights.CreateSession) and runs inference only; train with the RecurrentStack that owns the weights");
     }
 
     /// <summary>
@@ -174,7 +197,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         ReadOnlySpan<float> gradHn = default, ReadOnlySpan<float> gradCn = default,
         Span<float> gradH0 = default, Span<float> gradC0 = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Backward));
         ValidateBackward(gradOutput, gradInput, gradHn, gradCn, gradH0, gradC0);
         _tape = TapeState.Consumed;
 
@@ -198,7 +221,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 // Each direction writes its share of the input gradient (the reverse one to its own buffer,
                 // as it may run concurrently), then the shares are summed.
                 float* dxReverse = D == 2 ? _inputGradReverse.Ensure((long)R * inputWidth) : null;
-                _call = new CallState { Layer = l, X = x, DY = dy, DX = dx, DXReverse = dxReverse, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
+                _call = new CallState { Layer = l, X = x, Y = _outputs[l].Pointer, DY = dy, DX = dx, DXReverse = dxReverse, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
                 RunDirections(_backwardDirection);
                 if (D == 2) Rows.Add(dx, inputWidth, dxReverse, inputWidth, dx, inputWidth, R, inputWidth);
                 if (l > 0 && Config.Dropout > 0)
@@ -228,55 +251,41 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         _pair.Run(_directionsOnPair);
     }
 
-    /// <summary>Forward of one direction of layer _call.Layer: input projection GEMM, the step loop, final state.</summary>
+    /// <summary>Forward of one direction of layer _call.Layer: its step loop (with the input projection), then the final state.</summary>
     private void ForwardDirection(int d)
     {
         CallState call = _call;
-        int D = Config.Directions, R = _plan.TotalRows;
-        LayerDirection ld = _cells[call.Layer * D + d];
-        ld.Reserve(_plan, call.Training);
-        ld.PackWeights(_plan.BatchSize, call.Training);
-        ld.Y = call.Y;
-        ld.LdY = Config.OutputSize;
-        LoadState(call.H0, call.C0, call.Layer * D + d, ld);
-        if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
-        {
-            _columnSplit ??= new ColumnSplitSteps();
-            _columnSplit.Run(ld, _pair, call.X, _plan);
-        }
-        else if (UsesBatchSplit(call.Training))
-        {
-            BatchSplit.RunForward(ld, _plan, call.X, call.Training);
-        }
-        else
-        {
-            // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
-            Gemm.Multiply(m: R, n: ld.GH, k: ld.I, Matrix.Of(call.X, ld.I), Matrix.Of(ld.WeightIh.DataPointer, ld.I).T,
-                Matrix.Of(ld.Gates.Pointer, ld.GH));
-            RunSteps(ld, call.Training);
-        }
-        StoreState(call.HN, call.CN, call.Layer * D + d, ld);
+        int s = call.Layer * Config.Directions + d;
+        LayerDirection ld = _cells[s];
+        ld.Prepare(_plan.TotalRows, _plan.BatchSize, call.Training);
+        LoadState(call.H0, call.C0, s, ld);
+        StepLoop loop = Loop(StepLoopChooser.Choose(Config, _plan, call.Training, UseSideThread));
+        LastForwardLoop = loop.Kind;
+        loop.Forward(ld, _plan, call.X, LayerRows.OfDirection(call.Y, Config.OutputSize, d, ld.Hout), call.Training);
+        StoreState(call.HN, call.CN, s, ld);
     }
 
-    /// <summary>Backward of one direction of layer _call.Layer: the step loop, then its weight gradients.</summary>
+    /// <summary>Backward of one direction of layer _call.Layer: its step loop (with its share of dx), then its weight gradients.</summary>
     private void BackwardDirection(int d)
     {
         CallState call = _call;
-        int D = Config.Directions;
-        LayerDirection ld = _cells[call.Layer * D + d];
-        ld.DY = call.DY;
-        LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        float* dx = d == 0 ? call.DX : call.DXReverse;
-        bool split = UsesBatchSplit(training: true);
-        if (split) BatchSplit.RunBackward(ld, _plan, dx); // the step loop and dx
-        else RunStepsBackward(ld);
-        StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
+        int s = call.Layer * Config.Directions + d, width = Config.OutputSize;
+        LayerDirection ld = _cells[s];
+        LoadGradState(call.HN, call.CN, s, ld);
+        StepLoop loop = Loop(StepLoopChooser.Choose(Config, _plan, training: true, UseSideThread));
+        LastBackwardLoop = loop.Kind;
+        loop.Backward(ld, _plan, LayerRows.OfDirection(call.Y, width, d, ld.Hout), LayerRows.OfDirection(call.DY, width, d, ld.Hout),
+            d == 0 ? call.DX : call.DXReverse);
+        StoreGradState(call.H0, call.C0, s, ld);
         AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
-        // This direction's share of the input gradient: one GEMM over all R rows.
-        if (!split)
-            Gemm.Multiply(m: _plan.TotalRows, n: ld.I, k: ld.GH, Matrix.Of(ld.Gates.Pointer, ld.GH), Matrix.Of(ld.WeightIh.DataPointer, ld.I),
-                Matrix.Of(dx, ld.I));
     }
+
+    private StepLoop Loop(StepLoopKind kind) => kind switch
+    {
+        StepLoopKind.ColumnSplit => _columnSplit ??= new ColumnSplitSteps(_pair),
+        StepLoopKind.BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell, _pair),
+        _ => _serial,
+    };
 
     /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
     private struct CallState
@@ -284,7 +293,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         public int Layer;
         public bool Training;
         public float* X;   // layer input (R, I)
-        public float* Y;   // forward: layer output (R, D*Hout)
+        public float* Y;   // layer output (R, D*Hout)
         public float* DY;  // backward: gradient w.r.t. the layer output
         public float* DX, DXReverse; // backward: each direction's share of the gradient w.r.t. the layer input
         public float* H0, C0, HN, CN; // forward: initial / final states; backward: gradH0, gradC0, gradHn, gradCn
@@ -295,36 +304,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     {
         _cell.AccumulateRecurrentGradients(ld, rows);
         Gemm.Multiply(m: ld.GH, n: ld.I, k: rows, Matrix.Of(ld.Gates.Pointer, ld.GH).T, Matrix.Of(x, ld.I),
-            Matrix.Of(ld.WeightIh.GradPointer, ld.I), beta: 1f);
+            Matrix.Of(ld.Weights.WeightIh.GradPointer, ld.I), beta: 1f);
     }
 
     /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
     private float* LayerInput(int l) =>
         Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
-
-    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell, _pair);
-
-    private bool UsesBatchSplit(bool training) => UseSideThread && BatchSplitSteps.Applies(Config, _plan, training);
-
-    private void RunSteps(LayerDirection ld, bool training)
-    {
-        int T = _plan.SeqLength;
-        for (int k = 0; k < T; k++)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0, training);
-        }
-    }
-
-    private void RunStepsBackward(LayerDirection ld)
-    {
-        int T = _plan.SeqLength;
-        for (int k = T - 1; k >= 0; k--)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0);
-        }
-    }
 
     /// <summary>Inverted dropout on rows [first, first + rows) of layer l's output; returns the dropped buffer.</summary>
     private float* ApplyDropout(int l, long first, long rows, long capacityRows)
@@ -436,9 +421,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             throw new InvalidOperationException(stepped
                 ? "the last training forward was a whole-sequence Forward; use Backward"
                 : "the last training forward was stepped (BeginSteps); use BeginStepsBackward / BackwardStep / EndStepsBackward");
-        for (int i = 0; i < _parameters.Length; i++)
-            if (_parameters[i].Version != _versionsAtForward[i])
-                throw new InvalidOperationException($"parameter {_parameters[i].Name} changed after the training forward; run the forward again before Backward");
+        for (int i = 0; i < _versionsAtForward.Length; i++)
+            if (Parameters[i].Version != _versionsAtForward[i])
+                throw new InvalidOperationException($"parameter {Parameters[i].Name} changed after the training forward; run the forward again before Backward");
     }
 
     private void ValidateBackward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<float> gradHn,
@@ -461,12 +446,14 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Frees the native memory; during a call on another thread, at that call's end.</summary>
+    public void Dispose() => _guard.Dispose();
+
+    private void Release()
     {
-        if (_disposed) return;
-        _disposed = true;
         _pair.Dispose();
         foreach (LayerDirection c in _cells) c.Dispose();
+        if (_ownsWeights) _weights.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
         _inputGradReverse.Dispose();

@@ -1,5 +1,6 @@
 using MklRnn.Cli.CharLm;
 using MklRnn.Training;
+using MklRnn.Threading;
 
 namespace MklRnn.Tests.CharLm;
 
