@@ -37,8 +37,7 @@ public sealed unsafe partial class RecurrentStack
 
         _tape = TapeState.None;
         _steppedTape = training;
-        _steps = training ? StepsState.Training : StepsState.Inference;
-        _stepCount = 0;
+        _stepped.Begin(training, maxSteps);
         _plan.Build(training ? maxSteps : 1, batchSize, default);
         long rows = _plan.TotalRows;
         _input.Ensure(rows * Config.InputSize);
@@ -59,16 +58,13 @@ public sealed unsafe partial class RecurrentStack
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
         using CallGuard.Scope call = _guard.Enter(nameof(Step));
-        if (_steps is not (StepsState.Inference or StepsState.Training))
-            throw new InvalidOperationException("Step needs BeginSteps first (and no backward started since)");
-        bool training = _steps == StepsState.Training;
+        int step = _stepped.NextStep();
+        bool training = _stepped.Training;
         int N = _plan.BatchSize, L = Config.NumLayers, width = Config.OutputSize;
         Shapes.Require("input", input.Length, [N, Config.InputSize], "as (N, input size)");
         Shapes.Require("output", output.Length, [N, width], "as (N, hidden)");
-        if (training && _stepCount == _plan.SeqLength)
-            throw new InvalidOperationException($"BeginSteps reserved {_plan.SeqLength} training steps; all are used");
 
-        long o = training ? (long)_stepCount * N : 0;
+        long o = training ? (long)step * N : 0;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pInput = input, pOutput = output)
         {
@@ -85,14 +81,14 @@ public sealed unsafe partial class RecurrentStack
             }
             Rows.Copy(_outputs[L - 1].Pointer + o * width, width, pOutput, width, N, width);
         }
-        _stepCount++;
+        _stepped.StepDone();
     }
 
     /// <summary>The running state after the last step: h (L, N, Hout); c (L, N, H) for LSTM, or empty to skip.</summary>
     public void CopyState(Span<float> h, Span<float> c = default)
     {
         using CallGuard.Scope call = _guard.Enter(nameof(CopyState));
-        if (_steps == StepsState.Off) throw new InvalidOperationException("CopyState needs BeginSteps first");
+        _stepped.RequireStarted(nameof(CopyState));
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.Require("h", h.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("c", c.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
@@ -106,8 +102,7 @@ public sealed unsafe partial class RecurrentStack
     {
         using CallGuard.Scope call = _guard.Enter(nameof(BeginStepsBackward));
         ValidateTape(stepped: true);
-        if (_steps != StepsState.Training)
-            throw new InvalidOperationException("BeginStepsBackward follows the training steps, once");
+        _stepped.BeginBackward();
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.RequireOptional("gradHn", gradHn.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("gradCn", gradCn.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
@@ -121,8 +116,7 @@ public sealed unsafe partial class RecurrentStack
                 LoadGradState(pGradHn, pGradCn, l, _cells[l]);
             }
         }
-        _steps = StepsState.Backward;
-        _backwardStep = _stepCount;
+        _stepped.BackwardStarted();
     }
 
     /// <summary>
@@ -132,13 +126,12 @@ public sealed unsafe partial class RecurrentStack
     public void BackwardStep(ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
         using CallGuard.Scope call = _guard.Enter(nameof(BackwardStep));
-        if (_steps != StepsState.Backward) throw new InvalidOperationException("BackwardStep needs BeginStepsBackward first");
-        if (_backwardStep == 0) throw new InvalidOperationException($"all {_stepCount} steps were already handled; call EndStepsBackward");
+        int step = _stepped.NextBackwardStep();
         int N = _plan.BatchSize, L = Config.NumLayers, width = Config.OutputSize;
         Shapes.Require("gradOutput", gradOutput.Length, [N, width], "as (N, hidden)");
         Shapes.Require("gradInput", gradInput.Length, [N, Config.InputSize], "as (N, input size)");
-        _backwardStep--;
-        int o = _backwardStep * N;
+        _stepped.BackwardStepDone();
+        int o = step * N;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradOutput = gradOutput, pGradInput = gradInput)
         {
@@ -160,12 +153,11 @@ public sealed unsafe partial class RecurrentStack
     public void EndStepsBackward(Span<float> gradH0 = default, Span<float> gradC0 = default)
     {
         using CallGuard.Scope call = _guard.Enter(nameof(EndStepsBackward));
-        if (_steps != StepsState.Backward) throw new InvalidOperationException("EndStepsBackward needs BeginStepsBackward first");
-        if (_backwardStep != 0) throw new InvalidOperationException($"{_backwardStep} steps still need BackwardStep before EndStepsBackward");
+        _stepped.RequireBackwardComplete();
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.RequireOptional("gradH0", gradH0.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("gradC0", gradC0.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
-        int rows = _stepCount * N;
+        int rows = _stepped.StepCount * N;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradH0 = gradH0, pGradC0 = gradC0)
         {
@@ -177,6 +169,6 @@ public sealed unsafe partial class RecurrentStack
             }
         }
         _tape = TapeState.Consumed;
-        _steps = StepsState.Off;
+        _stepped.Stop();
     }
 }

@@ -43,14 +43,12 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private CallState _call;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
-    private StepsState _steps;
-    private int _stepCount;           // steps taken since BeginSteps
-    private int _backwardStep;        // next step BackwardStep handles, counting down
+    private readonly RowLayout _layout;
+    private readonly SteppedRun _stepped = new(); // the stepped API's state (RecurrentStack.Steps.cs)
     private readonly CallGuard _guard;
 
     private enum TapeState { None, Recorded, Consumed }
 
-    private enum StepsState { Off, Inference, Training, Backward }
 
     /// <param name="config">The architecture.</param>
     /// <param name="seed">Seed of the initialisation (and of the dropout masks).</param>
@@ -83,7 +81,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         {
             for (int d = thread; d < Config.Directions; d += threads) _directionJob!(d);
         };
-        _copyOnPair = CopyShare;
+        _layout = new RowLayout(_plan, config.BatchFirst, _pair);
         _guard = new CallGuard(this, Release);
     }
 
@@ -147,7 +145,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
         _steppedTape = false;
-        _steps = StepsState.Off;
+        _stepped.Stop();
 
         int N = batchSize, L = Config.NumLayers, D = Config.Directions;
         _plan.Build(seqLength, batchSize, lengths);
@@ -160,7 +158,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             // place (the packed layout is then the caller's layout); otherwise rows are gathered and scattered.
             bool inPlace = !training && !Config.BatchFirst && !_plan.HasLengths;
             float* x = inPlace ? pInput : _input.Ensure((long)R * Config.InputSize);
-            if (!inPlace) Gather(pInput, Config.InputSize, x);
+            if (!inPlace) _layout.Gather(pInput, Config.InputSize, x, UseSideThread);
             for (int l = 0; l < L; l++)
             {
                 float* y = inPlace && l == L - 1 ? pOutput : _outputs[l].Ensure((long)R * width);
@@ -168,7 +166,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 RunDirections(_forwardDirection);
                 x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
-            if (!inPlace) Scatter(x, width, pOutput);
+            if (!inPlace) _layout.Scatter(x, width, pOutput, UseSideThread);
         }
 
         if (training) RecordTape();
@@ -210,7 +208,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             // the gradient it still reads).
             bool inPlace = !Config.BatchFirst && !_plan.HasLengths && !gradOutput.Overlaps(gradInput);
             float* dy = inPlace ? pGradOutput : _outputGrads[L - 1].Ensure((long)R * width);
-            if (!inPlace) Gather(pGradOutput, width, dy);
+            if (!inPlace) _layout.Gather(pGradOutput, width, dy, UseSideThread);
             for (int l = L - 1; l >= 0; l--)
             {
                 int inputWidth = Config.LayerInputSize(l);
@@ -228,7 +226,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                     MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
                 dy = dx;
             }
-            if (!inPlace) Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
+            if (!inPlace) _layout.Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput, UseSideThread);
         }
     }
 
@@ -331,49 +329,26 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
     private void LoadState(float* h0, float* c0, int s, LayerDirection ld)
     {
-        LoadRows(h0, s, ld.Hout, ld.HState.Pointer);
-        if (Config.Cell == CellKind.Lstm) LoadRows(c0, s, ld.H, ld.CState.Pointer);
+        _layout.LoadState(h0, s, ld.Hout, ld.HState.Pointer);
+        if (Config.Cell == CellKind.Lstm) _layout.LoadState(c0, s, ld.H, ld.CState.Pointer);
     }
 
     private void StoreState(float* hN, float* cN, int s, LayerDirection ld)
     {
-        StoreRows(ld.HState.Pointer, s, ld.Hout, hN);
-        if (Config.Cell == CellKind.Lstm) StoreRows(ld.CState.Pointer, s, ld.H, cN);
+        _layout.StoreState(ld.HState.Pointer, s, ld.Hout, hN);
+        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.CState.Pointer, s, ld.H, cN);
     }
 
     private void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld)
     {
-        LoadRows(gradHn, s, ld.Hout, ld.DhState.Pointer);
-        if (Config.Cell == CellKind.Lstm) LoadRows(gradCn, s, ld.H, ld.DcState.Pointer);
+        _layout.LoadState(gradHn, s, ld.Hout, ld.DhState.Pointer);
+        if (Config.Cell == CellKind.Lstm) _layout.LoadState(gradCn, s, ld.H, ld.DcState.Pointer);
     }
 
     private void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld)
     {
-        StoreRows(ld.DhState.Pointer, s, ld.Hout, gradH0);
-        if (Config.Cell == CellKind.Lstm) StoreRows(ld.DcState.Pointer, s, ld.H, gradC0);
-    }
-
-    /// <summary>state[j] = source[s, order[j]] (a (S, N, width) tensor), or zeros when source is null.</summary>
-    private void LoadRows(float* source, int s, int width, float* state)
-    {
-        int N = _plan.BatchSize;
-        if (source == null)
-        {
-            new Span<float>(state, N * width).Clear();
-            return;
-        }
-        ReadOnlySpan<int> order = _plan.Order;
-        for (int j = 0; j < N; j++)
-            new ReadOnlySpan<float>(source + ((long)s * N + order[j]) * width, width).CopyTo(new Span<float>(state + (long)j * width, width));
-    }
-
-    private void StoreRows(float* state, int s, int width, float* destination)
-    {
-        if (destination == null) return;
-        int N = _plan.BatchSize;
-        ReadOnlySpan<int> order = _plan.Order;
-        for (int j = 0; j < N; j++)
-            new ReadOnlySpan<float>(state + (long)j * width, width).CopyTo(new Span<float>(destination + ((long)s * N + order[j]) * width, width));
+        _layout.StoreState(ld.DhState.Pointer, s, ld.Hout, gradH0);
+        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.DcState.Pointer, s, ld.H, gradC0);
     }
 
     // ---------------------------------------------------------------- validation
