@@ -34,29 +34,6 @@
 #define vm_copysign(m, x) \
   _mm256_or_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), (m)), _mm256_and_ps(_mm256_set1_ps(-0.0f), (x)))
 
-#include "vmath.inc"
-
-#undef VM_F
-#undef VM_I
-#undef VM_INLINE
-#undef VM_NAME
-#undef vm_set1
-#undef vm_seti
-#undef vm_add
-#undef vm_sub
-#undef vm_mul
-#undef vm_div
-#undef vm_min
-#undef vm_max
-#undef vm_fmadd
-#undef vm_fnmadd
-#undef vm_round
-#undef vm_cvt
-#undef vm_addi
-#undef vm_shli
-#undef vm_as_float
-#undef vm_negate
-#undef vm_zero_below
-#undef vm_copysign
+#include "vmath.inc" /* defines the functions, then undefines the vocabulary */
 
 #endif /* MKLRNN_VMATH_AVX2_H */

@@ -40,30 +40,8 @@
   _mm512_castsi512_ps(_mm512_or_si512(_mm512_andnot_si512(MKLRNN_SIGN_BITS, _mm512_castps_si512(m)), \
                                       _mm512_and_si512(MKLRNN_SIGN_BITS, _mm512_castps_si512(x))))
 
-#include "vmath.inc"
+#include "vmath.inc" /* defines the functions, then undefines the vocabulary */
 
 #undef MKLRNN_SIGN_BITS
-#undef VM_F
-#undef VM_I
-#undef VM_INLINE
-#undef VM_NAME
-#undef vm_set1
-#undef vm_seti
-#undef vm_add
-#undef vm_sub
-#undef vm_mul
-#undef vm_div
-#undef vm_min
-#undef vm_max
-#undef vm_fmadd
-#undef vm_fnmadd
-#undef vm_round
-#undef vm_cvt
-#undef vm_addi
-#undef vm_shli
-#undef vm_as_float
-#undef vm_negate
-#undef vm_zero_below
-#undef vm_copysign
 
 #endif /* MKLRNN_VMATH_AVX512_H */
