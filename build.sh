@@ -17,6 +17,8 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 PACKAGES=(cmake gcc g++ make libmkl-rt libmkl-dev libomp-dev)
 # A real English corpus present after set-up (the demo's default training text).
 PACKAGES+=(fortunes)
+# MPICH (the MPICH ABI, libmpi.so.12 family) for data-parallel training: `train --distributed` under mpirun.
+PACKAGES+=(mpich)
 
 missing_packages() {
     local p

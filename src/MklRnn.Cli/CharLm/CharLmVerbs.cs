@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.CharLm;
 
 namespace MklRnn.Cli.CharLm;
 

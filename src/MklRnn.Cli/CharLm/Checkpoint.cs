@@ -1,11 +1,12 @@
 using System.Globalization;
+using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Training;
 
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>
-/// A training checkpoint: the model file (see <see cref="ModelFile"/>, so eval and sample read a checkpoint
+/// A training checkpoint: the model file (see <see cref="CharLmFile"/>, so eval and sample read a checkpoint
 /// directly) plus the optimizer state (optimizer.*) and the training position, settings and loss history
 /// (train.* metadata and tensors). Losses are stored as the bits of their doubles (I64), so a resumed run's
 /// history is exact. Written atomically.
@@ -16,7 +17,7 @@ internal static class Checkpoint
         TrainingSettings settings, TrainingProgress progress)
     {
         var writer = new SafeTensorsWriter();
-        ModelFile.Add(writer, model, vocabulary);
+        CharLmFile.Add(writer, model, vocabulary);
         OptimizerCheckpoint.Write(writer, optimizer);
 
         writer.SetMetadata("train.batch_size", Int(settings.BatchSize));
@@ -45,7 +46,7 @@ internal static class Checkpoint
     /// <summary>A checkpoint's model (with the run's dropout), vocabulary, settings and progress; the optimizer state is restored by <see cref="RestoreOptimizer"/>.</summary>
     public static (CharLmModel Model, Vocabulary Vocabulary, TrainingSettings Settings, TrainingProgress Progress, SafeTensorsFile File) Load(string path)
     {
-        SafeTensorsFile file = ModelFile.Open(path);
+        SafeTensorsFile file = CharLmFile.Open(path);
         var meta = file.Metadata;
         string Get(string key) => meta.TryGetValue(key, out string? v) ? v
             : throw new CharLmException($"{path}: metadata '{key}' is missing: a model file, not a training checkpoint (or written by another tool)");
@@ -88,7 +89,7 @@ internal static class Checkpoint
         if (progress.TrainLoss.Count != progress.Step)
             throw new CharLmException($"{path}: train.loss holds {progress.TrainLoss.Count} losses for {progress.Step} steps");
 
-        var (model, vocabulary) = ModelFile.Load(file, GetFloat("train.dropout"));
+        var (model, vocabulary) = CharLmFile.Load(file, GetFloat("train.dropout"));
         return (model, vocabulary, settings, progress, file);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MklRnn.CharLm;
 
 namespace MklRnn.Cli.CharLm;
 

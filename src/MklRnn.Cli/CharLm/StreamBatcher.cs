@@ -1,3 +1,6 @@
+using MklRnn.CharLm;
+
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>
@@ -36,16 +39,26 @@ internal sealed class StreamBatcher
     public int StepsIn(int chunk) => Math.Min(SeqLength, ColumnLength - chunk * SeqLength);
 
     /// <summary>Fills inputs and targets, (steps, N) time-major, for chunk k; returns the step count.</summary>
-    public int Fill(int chunk, Span<int> inputs, Span<int> targets)
+    public int Fill(int chunk, Span<int> inputs, Span<int> targets) => Fill(chunk, inputs, targets, 0, BatchSize);
+
+    /// <summary>
+    /// Fills inputs and targets, (steps, count) time-major, with streams [first, first + count) of chunk k (one
+    /// process's share of a data-parallel batch); returns the step count.
+    /// </summary>
+    public int Fill(int chunk, Span<int> inputs, Span<int> targets, int first, int count)
     {
         if ((uint)chunk >= (uint)ChunkCount) throw new ArgumentOutOfRangeException(nameof(chunk), chunk, $"chunk must be in [0, {ChunkCount})");
-        int steps = StepsIn(chunk), N = BatchSize;
+        if (first < 0 || count < 1 || first > BatchSize - count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"streams [{first}, {first} + {count}) must lie in [0, {BatchSize})");
+        int steps = StepsIn(chunk);
+        if (inputs.Length < steps * count || targets.Length < steps * count)
+            throw new ArgumentException($"inputs and targets need {steps * count} ids, got {inputs.Length} and {targets.Length}");
         for (int t = 0; t < steps; t++)
-            for (int b = 0; b < N; b++)
+            for (int b = 0; b < count; b++)
             {
-                int position = b * ColumnLength + chunk * SeqLength + t;
-                inputs[t * N + b] = _ids[position];
-                targets[t * N + b] = _ids[position + 1];
+                int position = (first + b) * ColumnLength + chunk * SeqLength + t;
+                inputs[t * count + b] = _ids[position];
+                targets[t * count + b] = _ids[position + 1];
             }
         return steps;
     }

@@ -1,3 +1,6 @@
+using MklRnn.CharLm;
+
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>When a run stops: whichever limit comes first. Steps and epochs count over the whole run (a resume continues

@@ -1,3 +1,5 @@
+using MklRnn.Distributed;
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>A `train` invocation: architecture and settings for a new run, or a checkpoint to resume.</summary>
@@ -21,6 +23,9 @@ internal sealed record TrainOptions
 
     /// <summary>MKL threads (0 = MKL's default).</summary>
     public int Threads { get; init; }
+
+    /// <summary>The processes of a data-parallel run (<c>--distributed</c>); one process by default.</summary>
+    public ProcessGroup Group { get; init; } = ProcessGroup.Single;
 
     /// <summary>The loss-curve SVG written beside the checkpoint.</summary>
     public string PlotPath => Path.ChangeExtension(CheckpointPath, null) + ".loss.svg";

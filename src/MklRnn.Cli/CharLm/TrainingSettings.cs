@@ -1,3 +1,6 @@
+using MklRnn.CharLm;
+
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>

@@ -1,3 +1,6 @@
+using MklRnn.CharLm;
+
+
 namespace MklRnn.Cli.CharLm;
 
 /// <summary>A snapshot of a running training, for progress displays.</summary>
@@ -14,7 +17,7 @@ internal readonly record struct TrainingStatus(long Step, double Epochs, double 
 
 /// <summary>How a training run ended.</summary>
 internal sealed record TrainResult(
-    string CheckpointPath, string PlotPath, ModelSpec Spec, long Steps, double Epochs, long SessionTokens,
+    string CheckpointPath, string PlotPath, CharLmSpec Spec, long Steps, double Epochs, long SessionTokens,
     double SessionSeconds, double TrainLoss, double ValidationLoss, bool Interrupted)
 {
     public double TokensPerSecond => SessionSeconds > 0 ? SessionTokens / SessionSeconds : 0;

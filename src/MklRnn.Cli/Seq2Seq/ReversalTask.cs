@@ -53,7 +53,7 @@ internal sealed class ReversalTask
     /// </summary>
     public void Batch(long step, int[][] sources, int[][] targets)
     {
-        var random = new Random(HashCode.Combine(_seed, step));
+        var random = new Random(Seeds.Mix(_seed, step));
         for (int i = 0; i < sources.Length; i++)
         {
             int[] s;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MklRnn.Distributed;
 using MklRnn.Seq2Seq;
 using MklRnn.Training;
 
@@ -16,6 +17,9 @@ internal sealed record ReversalOptions
     public float LearningRate { get; init; } = 3e-3f;
     public double ClipNorm { get; init; } = 1.0;
     public int Seed { get; init; } = 1;
+
+    /// <summary>The processes of a data-parallel run (`--distributed`): BatchSize is the global batch, split evenly.</summary>
+    public ProcessGroup Group { get; init; } = ProcessGroup.Single;
     public Seq2SeqConfig Model { get; init; } = new()
     {
         Cell = CellKind.Lstm,
@@ -61,8 +65,15 @@ internal sealed class ReversalTrainer : IDisposable
     /// </summary>
     public double Train(TextWriter? log, long stopAt = long.MaxValue)
     {
+        ProcessGroup group = Options.Group;
+        if (Options.BatchSize % group.Size != 0)
+            throw new ArgumentException($"--batch {Options.BatchSize} is the global batch and must be a multiple of the number of ranks ({group.Size})");
+        if (_optimizer.StepCount == 0) group.CheckSameParameters(Model.Parameters, "the initial parameters");
         var sources = new int[Options.BatchSize][];
         var targets = new int[Options.BatchSize][];
+        int share = Options.BatchSize / group.Size, first = group.Rank * share;
+        int[][] localSources = new int[share][], localTargets = new int[share][];
+        var tokens = new double[2];
         var batch = new Seq2SeqBatch();
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
@@ -70,14 +81,22 @@ internal sealed class ReversalTrainer : IDisposable
         while (_optimizer.StepCount < Math.Min(Options.Steps, stopAt))
         {
             _task.Batch(_optimizer.StepCount, sources, targets);
-            batch.Fill(Model.Config, sources, targets);
+            Array.Copy(sources, first, localSources, 0, share);
+            Array.Copy(targets, first, localTargets, 0, share);
+            batch.Fill(Model.Config, localSources, localTargets);
             _optimizer.ZeroGrad();
-            lossSum += Model.ForwardBackward(batch).Loss;
+            LossResult loss = Model.ForwardBackward(batch);
+            // Each rank's gradient is of its own mean loss; weighted by its share of the target tokens, the sum
+            // over ranks is the gradient of the global batch's mean loss (what one process would compute).
+            (tokens[0], tokens[1]) = (loss.TokenLossSum, loss.TokenCount);
+            group.Sum(tokens);
+            group.SumGradients(Model.Parameters, (float)(loss.TokenCount / tokens[1]));
+            lossSum += tokens[0] / tokens[1];
             lossCount++;
             GradientClipping.ClipByGlobalNorm(Model.Parameters, Options.ClipNorm);
             _optimizer.Step();
             long step = _optimizer.StepCount;
-            if (log != null && Options.EvalEvery > 0 && (step % Options.EvalEvery == 0 || step == Options.Steps))
+            if (log != null && group.IsRoot && Options.EvalEvery > 0 && (step % Options.EvalEvery == 0 || step == Options.Steps))
             {
                 double accuracy = HeldOutAccuracy(beamWidth: 1);
                 log.WriteLine($"step {step,6}  loss {lossSum / lossCount,8:F4}  held-out accuracy {accuracy,7:P1}  {clock.Elapsed.TotalSeconds,6:F1} s");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
@@ -38,7 +39,7 @@ internal static class DemoVerb
         output.WriteLine(SampleVerb.Run(checkpoint, "The ", 400, 0.8f, 0, seed: 1));
 
         // The held-out text (every 20th block of the corpus, never trained on) as a file for `eval`.
-        var (model, vocabulary) = ModelFile.Load(checkpoint);
+        var (model, vocabulary) = CharLmFile.Load(checkpoint);
         string heldOut = Path.Combine(folder, "heldout.txt");
         using (model)
         {

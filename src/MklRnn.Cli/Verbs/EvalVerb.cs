@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
@@ -23,7 +24,7 @@ internal static class EvalVerb
 
     public static double Run(string checkpointPath, string textPath)
     {
-        var (model, vocabulary) = ModelFile.Load(checkpointPath);
+        var (model, vocabulary) = CharLmFile.Load(checkpointPath);
         using (model)
         {
             string text = Corpus.LoadFile(textPath);

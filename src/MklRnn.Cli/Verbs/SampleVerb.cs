@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
@@ -29,7 +30,7 @@ internal static class SampleVerb
 
     public static string Run(string checkpointPath, string prompt, int length, float temperature, int topK, int seed)
     {
-        var (model, vocabulary) = ModelFile.Load(checkpointPath);
+        var (model, vocabulary) = CharLmFile.Load(checkpointPath);
         using (model)
             return new Sampler(model, vocabulary).Generate(prompt, length, temperature, topK, seed);
     }

@@ -47,10 +47,11 @@ internal static class Seq2SeqVerb
         var score = WithDefault("--score", "attention score: dot, general or concat", "general");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
         var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
+        var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch is the global batch" };
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, minAccuracy,
+            bidirectional, score, noFeeding, minAccuracy, distributed,
         };
         command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {
@@ -76,7 +77,13 @@ internal static class Seq2SeqVerb
                     InputFeeding = !parse.GetValue(noFeeding),
                 },
             };
-            return Train(options, parse.GetValue(output)!, parse.GetValue(resume), parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
+            string path = parse.GetValue(output)!;
+            bool resumeRun = parse.GetValue(resume);
+            double min = parse.GetValue(minAccuracy);
+            TextWriter log = parse.InvocationConfiguration.Output;
+            if (!parse.GetValue(distributed)) return Train(options, path, resumeRun, min, log);
+            return DistributedRun.Run("seq2seq train", parse.InvocationConfiguration.Error,
+                group => Train(options with { Group = group }, path, resumeRun, min, group.IsRoot ? log : TextWriter.Null));
         }));
         return command;
     }
@@ -84,12 +91,13 @@ internal static class Seq2SeqVerb
     internal static int Train(ReversalOptions options, string path, bool resume, double minAccuracy, TextWriter log)
     {
         using var trainer = resume ? Resumed(options, path) : new ReversalTrainer(options);
+        if (resume) options.Group.CheckSameParameters(trainer.Model.Parameters, "the checkpoint's parameters");
         Seq2SeqConfig c = trainer.Model.Config;
         log.WriteLine($"seq2seq: reversing {options.MinLength}-{options.MaxLength} digit strings; {c.Cell} {c.NumLayers} layer(s), hidden {c.HiddenSize}"
             + $"{(c.Bidirectional ? " bidirectional" : "")}, attention {AttentionScores.Name(c.Score)}{(c.InputFeeding ? ", input feeding" : "")}; "
             + $"{trainer.Model.Parameters.Sum(p => p.Length)} parameters; {options.Steps} steps of {options.BatchSize}");
         double accuracy = trainer.Train(log);
-        trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
+        if (options.Group.IsRoot) trainer.Model.Save(path, trainer.Optimizer, TaskMetadata(options));
         log.WriteLine($"held-out sequence accuracy {accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {options.EvalSize} strings of {options.MaxLength} digits; saved {path}");
         return accuracy >= minAccuracy ? Ok : BelowTarget;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
 namespace MklRnn.Cli;
@@ -15,7 +16,7 @@ internal static class TrainVerb
             DefaultValueFactory = _ => new TrainOptions().CheckpointPath,
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --checkpoint (architecture, text and settings come from it)" };
-        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
+        var cell = new Option<string>("--cell") { Description = $"Recurrent cell: {CellKindNames.CommandLineChoices}", DefaultValueFactory = _ => "lstm" };
         var layers = new Option<int>("--layers") { Description = "Recurrent layers", DefaultValueFactory = _ => 1 };
         var hidden = new Option<int>("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => 256 };
         var embedding = new Option<int>("--embedding") { Description = "Embedding size", DefaultValueFactory = _ => 64 };
@@ -30,17 +31,18 @@ internal static class TrainVerb
         var epochs = new Option<int?>("--epochs") { Description = "Stop after this many epochs (default 1 when no budget is given)" };
         var steps = new Option<long?>("--steps") { Description = "Stop after this many steps (over the whole run)" };
         var every = new Option<int>("--checkpoint-every") { Description = "Save a checkpoint every N steps (0 = only at the end)", DefaultValueFactory = _ => 500 };
-        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "MKL threads (0 = MKL's default, or cores / ranks with --distributed; 1 also keeps the engine on one core)", DefaultValueFactory = _ => 0 };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
 
         var command = new Command("train", "Train a character-level language model on a text; Ctrl-C saves a checkpoint and stops.")
         {
             text, checkpoint, resume, cell, layers, hidden, embedding, seqLength, batchSize, lr, optimizer, clip, dropout, seed,
-            time, epochs, steps, every, threads,
+            time, epochs, steps, every, threads, distributed,
         };
         command.SetAction(parse => CharLmVerbs.Guard("train", parse, output =>
         {
-            CellKind cellKind = CellNames.Parse(parse.GetValue(cell)!)
-                ?? throw new CharLmException($"--cell must be one of {CellNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
+            CellKind cellKind = CellKindNames.Parse(parse.GetValue(cell)!)
+                ?? throw new CharLmException($"--cell must be one of {CellKindNames.CommandLineChoices}, got '{parse.GetValue(cell)}'");
             var options = new TrainOptions
             {
                 CheckpointPath = parse.GetValue(checkpoint)!,
@@ -66,8 +68,16 @@ internal static class TrainVerb
             };
             if (options.Resume && parse.GetValue(text) != null)
                 throw new CharLmException("--resume trains on the checkpoint's own text; leave out --text");
-            TrainingDisplay.Run(options, output);
-            return 0;
+            if (!parse.GetValue(distributed))
+            {
+                TrainingDisplay.Run(options, output);
+                return 0;
+            }
+            return DistributedRun.Run("train", parse.InvocationConfiguration.Error, group =>
+            {
+                TrainingDisplay.Run(options with { Group = group }, group.IsRoot ? output : TextWriter.Null);
+                return 0;
+            });
         }));
         return command;
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using MklRnn.Cli;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
+using MklRnn.Cli;
 using MklRnn.IO;
 
 namespace MklRnn.Tests.CharLm;

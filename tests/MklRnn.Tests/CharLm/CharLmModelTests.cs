@@ -1,3 +1,4 @@
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using MklRnn.Training;
 using MklRnn.Threading;
@@ -13,7 +14,7 @@ public class CharLmModelTests
     public void TrainChunkGradientsMatchFiniteDifferences(CellKind cell)
     {
         const int V = 7, N = 3, T = 5;
-        using var model = new CharLmModel(new ModelSpec(cell, V, EmbeddingSize: 4, HiddenSize: 6, NumLayers: 2), seed: 11);
+        using var model = new CharLmModel(new CharLmSpec(cell, V, EmbeddingSize: 4, HiddenSize: 6, NumLayers: 2), seed: 11);
         var random = new Random(5);
         int[] inputs = Enumerable.Range(0, T * N).Select(_ => random.Next(V)).ToArray();
         int[] targets = Enumerable.Range(0, T * N).Select(_ => random.Next(V)).ToArray();
@@ -113,7 +114,7 @@ public class CharLmModelAllocationTests
     public void TrainAndEvaluateChunksAllocateNothingInSteadyState()
     {
         const int V = 9, N = 4, T = 8;
-        using var model = new CharLmModel(new ModelSpec(CellKind.Lstm, V, 6, 10, 2, Dropout: 0.1f), seed: 2);
+        using var model = new CharLmModel(new CharLmSpec(CellKind.Lstm, V, 6, 10, 2, Dropout: 0.1f), seed: 2);
         model.Rnn.UseSideThread = false;
         int[] inputs = Enumerable.Range(0, N * T).Select(i => i % V).ToArray();
         int[] targets = Enumerable.Range(0, N * T).Select(i => (i * 5 + 1) % V).ToArray();

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 
@@ -66,7 +67,7 @@ public class CharLmTrainingTests
         Assert.Equal([V, 6], file["embedding.weight"].Shape);
         Assert.Equal([V, 12], file["head.weight"].Shape);
 
-        var (model, vocabulary) = ModelFile.Load(checkpoint);
+        var (model, vocabulary) = CharLmFile.Load(checkpoint);
         using (model)
         {
             Assert.Equal(V, vocabulary.Count);

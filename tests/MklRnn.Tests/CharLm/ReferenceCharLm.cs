@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MklRnn.CharLm;
 using MklRnn.IO;
 
 namespace MklRnn.Tests.CharLm;

@@ -2,7 +2,7 @@ using MklRnn.Layers;
 using MklRnn.Memory;
 using MklRnn.Training;
 
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn.CharLm;
 
 /// <summary>
 /// A character language model: Embedding -> RecurrentStack (dropout between layers) -> Dropout ->
@@ -10,12 +10,12 @@ namespace MklRnn.Cli.CharLm;
 /// its N streams between chunks (truncated BPTT: values carried, gradients stopped). Work buffers are
 /// rented once per batch shape; a chunk of an already-seen shape allocates nothing.
 /// </summary>
-internal sealed class CharLmModel : IDisposable
+public sealed class CharLmModel : IDisposable
 {
     private readonly NativeBuffer?[] _buffers = new NativeBuffer?[6];
     private int _rows = -1, _streams = -1; // -1 until ResetState: no state yet
 
-    public CharLmModel(ModelSpec spec, int seed)
+    public CharLmModel(CharLmSpec spec, int seed)
     {
         spec.Validate();
         Spec = spec;
@@ -26,7 +26,7 @@ internal sealed class CharLmModel : IDisposable
         Parameters = [.. Embedding.Parameters, .. Rnn.Parameters, .. Head.Parameters];
     }
 
-    public ModelSpec Spec { get; }
+    public CharLmSpec Spec { get; }
     public Embedding Embedding { get; }
     public RecurrentStack Rnn { get; }
     public Dropout HeadDropout { get; }

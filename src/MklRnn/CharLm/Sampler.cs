@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn.CharLm;
 
 /// <summary>
 /// Generates text one character at a time with the stack's stepped inference: the prompt is fed first, then each
@@ -8,7 +8,7 @@ namespace MklRnn.Cli.CharLm;
 /// character) and keeps only the top-k most likely characters (0 = all). A prompt character the model does not
 /// know is an error naming it and its position. An empty prompt starts from a newline (or id 0 without one).
 /// </summary>
-internal sealed class Sampler
+public sealed class Sampler
 {
     private readonly CharLmModel _model;
     private readonly Vocabulary _vocabulary;
@@ -29,7 +29,7 @@ internal sealed class Sampler
         if (promptIds.Length == 0)
             promptIds = [_vocabulary.TryGetId(new Rune('\n'), out int newline) ? newline : 0];
 
-        ModelSpec spec = _model.Spec;
+        CharLmSpec spec = _model.Spec;
         var random = new Random(seed);
         var embedded = new float[spec.EmbeddingSize];
         var hidden = new float[spec.HiddenSize];

@@ -1,12 +1,12 @@
 using MklRnn.Training;
 
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn.CharLm;
 
 /// <summary>
 /// Perplexity of a text under a model: exp of the mean of -log p(c_t | c_&lt;t) over t = 1 .. len-1, the text read as
 /// one stream from a zero state, in chunks whose final state starts the next chunk.
 /// </summary>
-internal static class Evaluator
+public static class Evaluator
 {
     public const int ChunkLength = 256;
 

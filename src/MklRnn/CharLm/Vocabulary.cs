@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn.CharLm;
 
 /// <summary>
 /// The characters (Unicode scalar values) a model knows, in id order. Built from a text in code-point
 /// order; stored in model files as a JSON array of one-character strings (metadata `vocab`).
 /// </summary>
-internal sealed class Vocabulary
+public sealed class Vocabulary
 {
     private readonly string[] _symbols;
     private readonly Dictionary<int, int> _ids = [];

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MklRnn.IO;
 
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn.CharLm;
 
 /// <summary>
 /// The model file (format mklrnn.charlm.v1): safetensors with PyTorch module names -- embedding.weight (V, E),
@@ -9,7 +9,7 @@ namespace MklRnn.Cli.CharLm;
 /// format, cell, vocab (JSON array of one-character strings in id order), embedding_size, hidden_size,
 /// num_layers. Tensors and metadata the model does not use (a checkpoint's optimizer state) are ignored.
 /// </summary>
-internal static class ModelFile
+public static class CharLmFile
 {
     public const string Format = "mklrnn.charlm.v1";
     public const string RnnPrefix = "rnn.";
@@ -17,7 +17,7 @@ internal static class ModelFile
     /// <summary>Adds the model's tensors and metadata to a writer.</summary>
     public static void Add(SafeTensorsWriter writer, CharLmModel model, Vocabulary vocabulary)
     {
-        ModelSpec spec = model.Spec;
+        CharLmSpec spec = model.Spec;
         writer.SetMetadata("format", Format);
         writer.SetMetadata("cell", spec.CellName);
         writer.SetMetadata("vocab", vocabulary.ToJson());
@@ -56,10 +56,10 @@ internal static class ModelFile
 
         string format = meta.TryGetValue("format", out string? f) ? f : "(missing)";
         if (format != Format) throw new CharLmException($"{source}: not a character LM model file (metadata 'format' is '{format}', expected '{Format}')");
-        CellKind cell = CellNames.Parse(Get("cell")) is CellKind k && Get("cell") == k.ModeName() ? k
+        CellKind cell = CellKindNames.Parse(Get("cell")) is CellKind k && Get("cell") == k.ModeName() ? k
             : throw new CharLmException($"{source}: metadata 'cell' = '{Get("cell")}' is not LSTM, GRU, RNN_TANH or RNN_RELU");
         Vocabulary vocabulary = Vocabulary.FromJson(Get("vocab"), source);
-        var spec = new ModelSpec(cell, vocabulary.Count, Positive("embedding_size"), Positive("hidden_size"), Positive("num_layers"), dropout);
+        var spec = new CharLmSpec(cell, vocabulary.Count, Positive("embedding_size"), Positive("hidden_size"), Positive("num_layers"), dropout);
         var model = new CharLmModel(spec, seed: 0);
         try
         {

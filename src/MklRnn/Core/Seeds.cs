@@ -1,7 +1,7 @@
-namespace MklRnn.Cli.CharLm;
+namespace MklRnn;
 
 /// <summary>Derived seeds: one user seed gives independent, repeatable seeds per component and per step.</summary>
-internal static class Seeds
+public static class Seeds
 {
     /// <summary>A well-mixed non-negative seed from (seed, a, b) (SplitMix64's finaliser).</summary>
     public static int Mix(int seed, long a, long b = 0)

@@ -1,4 +1,0 @@
-namespace MklRnn.Cli.CharLm;
-
-/// <summary>A user error of the character LM verbs (bad text, checkpoint or prompt): printed as one line, no stack trace.</summary>
-internal sealed class CharLmException(string message, Exception? inner = null) : Exception(message, inner);
