@@ -120,7 +120,7 @@ internal static class Trainer
                     progress.Epoch++;
                     progress.Chunk = 0;
                     RecordValidation();
-                    log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
+                    log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Perplexity.FromMeanLoss(lastValidation):F3} (step {progress.Step})");
                     model.ResetState(shard.Count, settings.SeqLength); // each epoch starts from a zero state
                 }
 
@@ -128,7 +128,7 @@ internal static class Trainer
                 double epochs = progress.Epoch + (double)progress.Chunk / batcher.ChunkCount;
                 onStatus?.Invoke(new TrainingStatus(progress.Step, epochs, RecentLoss(progress.TrainLoss),
                     trainSeconds > 0 ? sessionTokens / trainSeconds : 0, budget.Fraction(session.Elapsed.TotalSeconds, progress.Step, epochs),
-                    Math.Exp(lastValidation)));
+                    Perplexity.FromMeanLoss(lastValidation)));
                 if (options.CheckpointEvery > 0 && progress.Step % options.CheckpointEvery == 0) Save(model.ExportState());
             }
 
@@ -137,7 +137,7 @@ internal static class Trainer
             if (progress.Step > 0 && (progress.Validation.Count == 0 || progress.Validation[^1].Step != progress.Step))
             {
                 RecordValidation();
-                log?.Invoke($"validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
+                log?.Invoke($"validation perplexity {Perplexity.FromMeanLoss(lastValidation):F3} (step {progress.Step})");
             }
             Save(finalState);
             if (group.Size > 1)
