@@ -48,7 +48,7 @@ public sealed unsafe partial class RecurrentStack
                 LayerDirection ld = _cells[l];
                 ld.Prepare(rows, batchSize, training);
                 _outputs[l].Ensure(rows * Config.OutputSize);
-                LoadState(pH0, pC0, l, ld);
+                _runner.LoadState(pH0, pC0, l, ld);
             }
         }
         if (training) RecordTape();
@@ -94,7 +94,7 @@ public sealed unsafe partial class RecurrentStack
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("c", c.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
         else if (!c.IsEmpty) throw new ArgumentException($"c is for LSTM only; this stack is {Config.ModeName}", nameof(c));
         fixed (float* pH = h, pC = c)
-            for (int l = 0; l < L; l++) StoreState(pH, pC, l, _cells[l]);
+            for (int l = 0; l < L; l++) _runner.StoreState(pH, pC, l, _cells[l]);
     }
 
     /// <summary>Starts the stepped backward; gradHn (L, N, Hout) / gradCn (L, N, H): gradients w.r.t. the final state, or empty.</summary>
@@ -113,7 +113,7 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 _outputGrads[l].Ensure(_plan.TotalRows * (long)Config.OutputSize);
-                LoadGradState(pGradHn, pGradCn, l, _cells[l]);
+                _runner.LoadGradState(pGradHn, pGradCn, l, _cells[l]);
             }
         }
         _stepped.BackwardStarted();
@@ -164,8 +164,8 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                StoreGradState(pGradH0, pGradC0, l, ld);
-                AccumulateWeightGradients(ld, l == 0 ? _input.Pointer : LayerInput(l), rows);
+                _runner.StoreGradState(pGradH0, pGradC0, l, ld);
+                _runner.AccumulateWeightGradients(ld, l == 0 ? _input.Pointer : LayerInput(l), rows);
             }
         }
         _tape = TapeState.Consumed;

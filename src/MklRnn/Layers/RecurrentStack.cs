@@ -32,15 +32,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Workspace[] _droppedOutputs;           // per layer but the last (R, D*Hout): output * mask
     private readonly int[] _versionsAtForward;
     private Random _dropoutRandom;
-    private readonly Action<int> _forwardDirection;
-    private readonly Action<int> _backwardDirection;
-    private readonly Action<int, int> _directionsOnPair;
-    private Action<int>? _directionJob;
     private readonly ThreadPair _pair = new("MklRnn side thread");
-    private readonly SerialSteps _serial;
-    private ColumnSplitSteps? _columnSplit;
-    private BatchSplitSteps? _batchSplit;
-    private CallState _call;
+    private readonly LayerRunner _runner;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
     private readonly RowLayout _layout;
@@ -68,20 +61,14 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         int L = config.NumLayers;
         _cells = weights.Directions.Select(w => new LayerDirection(w)).ToArray();
         _versionsAtForward = new int[weights.Parameters.Count];
-        _serial = new SerialSteps(_cell = Cell.For(config));
+        _cell = Cell.For(config);
         _outputs = Enumerable.Range(0, L).Select(l => new Workspace($"output_l{l}")).ToArray();
         _outputGrads = Enumerable.Range(0, L).Select(l => new Workspace($"doutput_l{l}")).ToArray();
         _dropoutMasks = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_mask_l{l}")).ToArray();
         _droppedOutputs = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_out_l{l}")).ToArray();
         _dropoutRandom = new Random(0);
-        _forwardDirection = ForwardDirection;
-        _backwardDirection = BackwardDirection;
-        // Direction d on pair thread d (both on one thread when the team grants one).
-        _directionsOnPair = (thread, threads) =>
-        {
-            for (int d = thread; d < Config.Directions; d += threads) _directionJob!(d);
-        };
         _layout = new RowLayout(_plan, config.BatchFirst, _pair);
+        _runner = new LayerRunner(config, _cells, _cell, _plan, _layout, _pair);
         _guard = new CallGuard(this, Release);
     }
 
@@ -93,7 +80,11 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// split their batch over the pair for a whole step loop (<see cref="BatchSplitSteps"/>). Default: on
     /// with two or more cores.
     /// </summary>
-    public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
+    public bool UseSideThread
+    {
+        get => _runner.TwoThreads;
+        set => _runner.TwoThreads = value;
+    }
 
     public RnnConfig Config { get; }
 
@@ -101,8 +92,8 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     public RecurrentWeights Weights => _weights;
 
     /// <summary>The step loop the last Forward / Backward ran (both directions run the same kind).</summary>
-    internal StepLoopKind LastForwardLoop { get; private set; }
-    internal StepLoopKind LastBackwardLoop { get; private set; }
+    internal StepLoopKind LastForwardLoop => _runner.LastForwardLoop;
+    internal StepLoopKind LastBackwardLoop => _runner.LastBackwardLoop;
 
     /// <summary>True while a call runs on this stack (for tests of concurrent misuse).</summary>
     internal bool InCall => _guard.InCall;
@@ -162,8 +153,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             for (int l = 0; l < L; l++)
             {
                 float* y = inPlace && l == L - 1 ? pOutput : _outputs[l].Ensure((long)R * width);
-                _call = new CallState { Layer = l, X = x, Y = y, H0 = pH0, C0 = pC0, HN = pHN, CN = pCN, Training = training };
-                RunDirections(_forwardDirection);
+                _runner.Forward(l, x, y, pH0, pC0, pHN, pCN, training);
                 x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
             if (!inPlace) _layout.Scatter(x, width, pOutput, UseSideThread);
@@ -219,8 +209,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 // Each direction writes its share of the input gradient (the reverse one to its own buffer,
                 // as it may run concurrently), then the shares are summed.
                 float* dxReverse = D == 2 ? _inputGradReverse.Ensure((long)R * inputWidth) : null;
-                _call = new CallState { Layer = l, X = x, Y = _outputs[l].Pointer, DY = dy, DX = dx, DXReverse = dxReverse, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
-                RunDirections(_backwardDirection);
+                _runner.Backward(l, x, _outputs[l].Pointer, dy, dx, dxReverse, pGradH0, pGradC0, pGradHn, pGradCn);
                 if (D == 2) Rows.Add(dx, inputWidth, dxReverse, inputWidth, dx, inputWidth, R, inputWidth);
                 if (l > 0 && Config.Dropout > 0)
                     MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
@@ -228,81 +217,6 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             }
             if (!inPlace) _layout.Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput, UseSideThread);
         }
-    }
-
-    /// <summary>
-    /// Runs a per-direction job for both directions of the layer in <see cref="_call"/> at once, one per
-    /// thread of the <see cref="ThreadPair"/> (MKL's team, or this thread and the side thread), each with
-    /// MKL single-threaded, so the two cores are shared out by direction instead of by GEMM.
-    /// </summary>
-    private void RunDirections(Action<int> job)
-    {
-        if (Config.Directions == 1 || !UseSideThread)
-        {
-            // One direction at a time on this thread: the shim's kernels split large blocks over as many
-            // threads as MKL uses (same OpenMP pool), instead of leaving the other cores idle.
-            using var kernelThreads = KernelThreadScope.MatchMkl();
-            for (int d = 0; d < Config.Directions; d++) job(d);
-            return;
-        }
-        _directionJob = job;
-        _pair.Run(_directionsOnPair);
-    }
-
-    /// <summary>Forward of one direction of layer _call.Layer: its step loop (with the input projection), then the final state.</summary>
-    private void ForwardDirection(int d)
-    {
-        CallState call = _call;
-        int s = call.Layer * Config.Directions + d;
-        LayerDirection ld = _cells[s];
-        ld.Prepare(_plan.TotalRows, _plan.BatchSize, call.Training);
-        LoadState(call.H0, call.C0, s, ld);
-        StepLoop loop = Loop(StepLoopChooser.Choose(Config, _plan, call.Training, UseSideThread));
-        LastForwardLoop = loop.Kind;
-        loop.Forward(ld, _plan, call.X, LayerRows.OfDirection(call.Y, Config.OutputSize, d, ld.Hout), call.Training);
-        StoreState(call.HN, call.CN, s, ld);
-    }
-
-    /// <summary>Backward of one direction of layer _call.Layer: its step loop (with its share of dx), then its weight gradients.</summary>
-    private void BackwardDirection(int d)
-    {
-        CallState call = _call;
-        int s = call.Layer * Config.Directions + d, width = Config.OutputSize;
-        LayerDirection ld = _cells[s];
-        LoadGradState(call.HN, call.CN, s, ld);
-        StepLoop loop = Loop(StepLoopChooser.Choose(Config, _plan, training: true, UseSideThread));
-        LastBackwardLoop = loop.Kind;
-        loop.Backward(ld, _plan, LayerRows.OfDirection(call.Y, width, d, ld.Hout), LayerRows.OfDirection(call.DY, width, d, ld.Hout),
-            d == 0 ? call.DX : call.DXReverse);
-        StoreGradState(call.H0, call.C0, s, ld);
-        AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
-    }
-
-    private StepLoop Loop(StepLoopKind kind) => kind switch
-    {
-        StepLoopKind.ColumnSplit => _columnSplit ??= new ColumnSplitSteps(_pair),
-        StepLoopKind.BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell, _pair),
-        _ => _serial,
-    };
-
-    /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
-    private struct CallState
-    {
-        public int Layer;
-        public bool Training;
-        public float* X;   // layer input (R, I)
-        public float* Y;   // layer output (R, D*Hout)
-        public float* DY;  // backward: gradient w.r.t. the layer output
-        public float* DX, DXReverse; // backward: each direction's share of the gradient w.r.t. the layer input
-        public float* H0, C0, HN, CN; // forward: initial / final states; backward: gradH0, gradC0, gradHn, gradCn
-    }
-
-    /// <summary>After a backward loop over R rows: every weight and bias gradient of ld, as GEMMs over all rows.</summary>
-    private void AccumulateWeightGradients(LayerDirection ld, float* x, int rows)
-    {
-        _cell.AccumulateRecurrentGradients(ld, rows);
-        Gemm.Multiply(m: ld.GH, n: ld.I, k: rows, Matrix.Of(ld.Gates.Pointer, ld.GH).T, Matrix.Of(x, ld.I),
-            Matrix.Of(ld.Weights.WeightIh.GradPointer, ld.I), beta: 1f);
     }
 
     /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
@@ -324,31 +238,6 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private static void MultiplyInPlace(float* values, float* factors, long count)
     {
         for (long i = 0; i < count; i++) values[i] *= factors[i];
-    }
-
-    /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
-    private void LoadState(float* h0, float* c0, int s, LayerDirection ld)
-    {
-        _layout.LoadState(h0, s, ld.Hout, ld.HState.Pointer);
-        if (Config.Cell == CellKind.Lstm) _layout.LoadState(c0, s, ld.H, ld.CState.Pointer);
-    }
-
-    private void StoreState(float* hN, float* cN, int s, LayerDirection ld)
-    {
-        _layout.StoreState(ld.HState.Pointer, s, ld.Hout, hN);
-        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.CState.Pointer, s, ld.H, cN);
-    }
-
-    private void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld)
-    {
-        _layout.LoadState(gradHn, s, ld.Hout, ld.DhState.Pointer);
-        if (Config.Cell == CellKind.Lstm) _layout.LoadState(gradCn, s, ld.H, ld.DcState.Pointer);
-    }
-
-    private void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld)
-    {
-        _layout.StoreState(ld.DhState.Pointer, s, ld.Hout, gradH0);
-        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.DcState.Pointer, s, ld.H, gradC0);
     }
 
     // ---------------------------------------------------------------- validation
