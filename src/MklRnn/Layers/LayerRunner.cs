@@ -1,5 +1,6 @@
 using MklRnn.Cells;
 using MklRnn.Core;
+using MklRnn.Memory;
 using MklRnn.Threading;
 
 namespace MklRnn.Layers;
@@ -150,27 +151,25 @@ internal sealed unsafe class LayerRunner
     }
 
     /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
-    public void LoadState(float* h0, float* c0, int s, LayerDirection ld)
+    public void LoadState(float* h0, float* c0, int s, LayerDirection ld) => Load(h0, c0, s, ld, ld.HState, ld.CState);
+
+    public void StoreState(float* hN, float* cN, int s, LayerDirection ld) => Store(hN, cN, s, ld, ld.HState, ld.CState);
+
+    /// <summary>Running state gradient of index s from gradHn/gradCn, or zeros.</summary>
+    public void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld) => Load(gradHn, gradCn, s, ld, ld.DhState, ld.DcState);
+
+    public void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld) => Store(gradH0, gradC0, s, ld, ld.DhState, ld.DcState);
+
+    /// <summary>h rows (Hout wide) and, for LSTM, c rows (H wide) of index s of (S, N, ...) tensors into the running buffers.</summary>
+    private void Load(float* h, float* c, int s, LayerDirection ld, Workspace hRows, Workspace cRows)
     {
-        _layout.LoadState(h0, s, ld.Hout, ld.HState.Pointer);
-        if (Config.Cell == CellKind.Lstm) _layout.LoadState(c0, s, ld.H, ld.CState.Pointer);
+        _layout.LoadState(h, s, ld.Hout, hRows.Pointer);
+        if (Config.Cell == CellKind.Lstm) _layout.LoadState(c, s, ld.H, cRows.Pointer);
     }
 
-    public void StoreState(float* hN, float* cN, int s, LayerDirection ld)
+    private void Store(float* h, float* c, int s, LayerDirection ld, Workspace hRows, Workspace cRows)
     {
-        _layout.StoreState(ld.HState.Pointer, s, ld.Hout, hN);
-        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.CState.Pointer, s, ld.H, cN);
-    }
-
-    public void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld)
-    {
-        _layout.LoadState(gradHn, s, ld.Hout, ld.DhState.Pointer);
-        if (Config.Cell == CellKind.Lstm) _layout.LoadState(gradCn, s, ld.H, ld.DcState.Pointer);
-    }
-
-    public void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld)
-    {
-        _layout.StoreState(ld.DhState.Pointer, s, ld.Hout, gradH0);
-        if (Config.Cell == CellKind.Lstm) _layout.StoreState(ld.DcState.Pointer, s, ld.H, gradC0);
+        _layout.StoreState(hRows.Pointer, s, ld.Hout, h);
+        if (Config.Cell == CellKind.Lstm) _layout.StoreState(cRows.Pointer, s, ld.H, c);
     }
 }
