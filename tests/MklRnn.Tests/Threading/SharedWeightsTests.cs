@@ -70,6 +70,51 @@ public class SharedWeightsTests
         Assert.Empty(failures);
     }
 
+    /// <summary>
+    /// Threads with different batch sizes: a session needing more rows than the packed weights were made
+    /// for replaces the packed set while other sessions still run on the old one.
+    /// </summary>
+    [Fact]
+    public void SessionsWithGrowingBatchesOnSharedWeightsAreBitIdenticalToSerial()
+    {
+        var config = new RnnConfig(CellKind.Gru, I, H, numLayers: 2);
+        using var weights = new RecurrentWeights(config, seed: 5);
+        const int T = 6, Calls = 20;
+        int[] batches = [1, 7, 19, 40];
+        var rng = new Random(8);
+        float[][] inputs = batches.Select(n => GradientCheckTests.Rand(rng, T * n * I)).ToArray();
+        float[][] expected = new float[batches.Length][];
+        for (int b = 0; b < batches.Length; b++)
+        {
+            using var owner = new RecurrentStack(config); // fresh weights packed for this batch only
+            for (int i = 0; i < weights.Parameters.Count; i++) weights.Parameters[i].Values.CopyTo(owner.Parameters[i].Data);
+            expected[b] = new float[T * batches[b] * H];
+            owner.Forward(inputs[b], T, batches[b], expected[b]);
+        }
+
+        var failures = new List<string>();
+        var threads = Enumerable.Range(0, batches.Length).Select(b => new Thread(() =>
+        {
+            try
+            {
+                using RecurrentStack session = weights.CreateSession();
+                float[] y = new float[expected[b].Length];
+                for (int k = 0; k < Calls; k++)
+                {
+                    session.Forward(inputs[b], T, batches[b], y);
+                    if (!y.AsSpan().SequenceEqual(expected[b])) lock (failures) failures.Add($"batch {batches[b]}, call {k}: differs");
+                }
+            }
+            catch (Exception e)
+            {
+                lock (failures) failures.Add($"batch {batches[b]}: {e}");
+            }
+        })).ToArray();
+        foreach (Thread t in threads) t.Start();
+        foreach (Thread t in threads) t.Join();
+        Assert.Empty(failures);
+    }
+
     [Fact]
     public void SteppedDecodingOnSharedWeightsMatchesTheOwningStack()
     {
