@@ -45,29 +45,18 @@ public class SharedWeightsTests
                 serial.Forward(inputs[c], T, N, expected[c].Y, hN: expected[c].HN, lengths: lengths[c]);
             }
 
-        var failures = new List<string>();
-        var threads = Enumerable.Range(0, Threads).Select(thread => new Thread(() =>
+        Assert.Empty(OnThreads(Threads, (thread, fail) =>
         {
-            try
+            using RecurrentStack session = weights.CreateSession();
+            float[] y = new float[outputLength], hN = new float[stateLength];
+            for (int k = 0; k < CallsPerThread; k++)
             {
-                using RecurrentStack session = weights.CreateSession();
-                float[] y = new float[outputLength], hN = new float[stateLength];
-                for (int k = 0; k < CallsPerThread; k++)
-                {
-                    int c = (k + thread * 13) % CallsPerThread; // threads run different calls at the same time
-                    session.Forward(inputs[c], T, N, y, hN: hN, lengths: lengths[c]);
-                    if (!y.AsSpan().SequenceEqual(expected[c].Y) || !hN.AsSpan().SequenceEqual(expected[c].HN))
-                        lock (failures) failures.Add($"thread {thread}, call {c}: differs from the serial run");
-                }
+                int c = (k + thread * 13) % CallsPerThread; // threads run different calls at the same time
+                session.Forward(inputs[c], T, N, y, hN: hN, lengths: lengths[c]);
+                if (!y.AsSpan().SequenceEqual(expected[c].Y) || !hN.AsSpan().SequenceEqual(expected[c].HN))
+                    fail($"thread {thread}, call {c}: differs from the serial run");
             }
-            catch (Exception e)
-            {
-                lock (failures) failures.Add($"thread {thread}: {e}");
-            }
-        })).ToArray();
-        foreach (Thread t in threads) t.Start();
-        foreach (Thread t in threads) t.Join();
-        Assert.Empty(failures);
+        }));
     }
 
     /// <summary>
@@ -92,27 +81,40 @@ public class SharedWeightsTests
             owner.Forward(inputs[b], T, batches[b], expected[b]);
         }
 
+        Assert.Empty(OnThreads(batches.Length, (b, fail) =>
+        {
+            using RecurrentStack session = weights.CreateSession();
+            float[] y = new float[expected[b].Length];
+            for (int k = 0; k < Calls; k++)
+            {
+                session.Forward(inputs[b], T, batches[b], y);
+                if (!y.AsSpan().SequenceEqual(expected[b])) fail($"batch {batches[b]}, call {k}: differs");
+            }
+        }));
+    }
+
+    /// <summary>Runs body(thread, fail) on count threads at once; returns what they reported (and their exceptions).</summary>
+    private static List<string> OnThreads(int count, Action<int, Action<string>> body)
+    {
         var failures = new List<string>();
-        var threads = Enumerable.Range(0, batches.Length).Select(b => new Thread(() =>
+        void Fail(string message)
+        {
+            lock (failures) failures.Add(message);
+        }
+        var threads = Enumerable.Range(0, count).Select(thread => new Thread(() =>
         {
             try
             {
-                using RecurrentStack session = weights.CreateSession();
-                float[] y = new float[expected[b].Length];
-                for (int k = 0; k < Calls; k++)
-                {
-                    session.Forward(inputs[b], T, batches[b], y);
-                    if (!y.AsSpan().SequenceEqual(expected[b])) lock (failures) failures.Add($"batch {batches[b]}, call {k}: differs");
-                }
+                body(thread, Fail);
             }
             catch (Exception e)
             {
-                lock (failures) failures.Add($"batch {batches[b]}: {e}");
+                Fail($"thread {thread}: {e}");
             }
         })).ToArray();
         foreach (Thread t in threads) t.Start();
         foreach (Thread t in threads) t.Join();
-        Assert.Empty(failures);
+        return failures;
     }
 
     [Fact]
