@@ -104,13 +104,13 @@ internal static class BenchRunner
         return Ok;
     }
 
-    /// <summary>Mirrors the engine's choice (RecurrentStack.ForwardDirection) between MKL steps and the column split.</summary>
+    /// <summary>The engine's choice (StepLoopChooser) between MKL steps and the column split.</summary>
     private static string StepPathOf(BenchOptions options, int[] lengths)
     {
         if (options.Precision != "f32") return "mkl-" + options.Precision; // the reduced path has its own step loop
         var plan = new SequencePlan();
         plan.Build(options.T, options.N, lengths);
-        bool split = options.Dirs == 1 && options.Threads >= 2 && ColumnSplitSteps.Applies(options.ToConfig(), plan, options.Training);
+        bool split = StepLoopChooser.Choose(options.ToConfig(), plan, options.Training, twoThreads: options.Threads >= 2) == StepLoopKind.ColumnSplit;
         return split ? "column-split" : "mkl";
     }
 }
