@@ -20,6 +20,8 @@ public static class BenchRunner
     {
         if (options.FindError() is string problem)
             throw new CommandFailure(Usage, problem);
+        if (options.Training && options.Precision != "f32") // the protocol's "unsupported", as oneDNN's bf16/int8 engines answer
+            throw new CommandFailure(Unsupported, $"--precision {options.Precision} is for --mode infer; training runs in f32");
         if (!options.CellSupported)
             throw new CommandFailure(Unsupported,
                 $"cell '{options.Cell}' is not supported (supported: {CellKindNames.CommandLineChoices}, {BenchOptions.ProtocolOnlyCells})");

@@ -1,6 +1,7 @@
 using MklRnn.Core;
 using MklRnn.Layers;
 using MklRnn.Memory;
+using MklRnn.Threading;
 
 namespace MklRnn.Tooling.Bench;
 
@@ -50,16 +51,18 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
     private const string BatchSplit = "batch-split";
 
     /// <summary>
-    /// How the engine runs a request's recurrent steps, by its own rules (RecurrentStack.ForwardDirection; the bench
+    /// How the engine runs a request's recurrent steps, by its own rules (StepLoopChooser; the bench
     /// stack uses its side thread from two threads on): "column-split", "batch-split", "mkl" or "mkl-bf16"/"mkl-int8" (MKL's threads per GEMM).
     /// </summary>
     public static string StepPathOf(BenchOptions options, SequencePlan plan)
     {
         if (options.Precision != "f32") return "mkl-" + options.Precision; // the reduced path has its own step loop
-        if (options.Threads < 2 || options.Dirs != 1) return "mkl";
-        RnnConfig config = options.ToConfig();
-        if (ColumnSplitSteps.Applies(config, plan, options.Training)) return "column-split";
-        return BatchSplitSteps.Applies(config, plan, options.Training) ? BatchSplit : "mkl";
+        return StepLoopChooser.Choose(options.ToConfig(), plan, options.Training, twoThreads: options.Threads >= 2) switch
+        {
+            StepLoopKind.ColumnSplit => "column-split",
+            StepLoopKind.BatchSplit => BatchSplit,
+            _ => "mkl",
+        };
     }
 
     private int D => _options.Dirs;
@@ -167,7 +170,8 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
         {
             int R = plan.TotalRows;
             var (c0, c1) = Half(_gh, part, parts);
-            Gemm.Multiply(false, true, R, c1 - c0, _i, 1f, x, _i, _wih.Pointer + (long)c0 * _i, _i, 0f, _gates.Pointer + c0, _gh);
+            Gemm.Multiply(m: R, n: c1 - c0, k: _i, Matrix.Of(x, _i), Matrix.Of(_wih.Pointer + (long)c0 * _i, _i).T,
+                Matrix.Of(_gates.Pointer + c0, _gh));
             barrier?.SignalAndWait();
             var (s0, s1) = Half(plan.BatchSize, part, parts);
             for (int t = 0; t < plan.SeqLength; t++)
@@ -194,15 +198,18 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
             }
             barrier?.SignalAndWait();
             var (r0, r1) = Half(plan.TotalRows, part, parts);
-            Gemm.Multiply(false, false, r1 - r0, _i, _gh, 1f, _gates.Pointer + (long)r0 * _gh, _gh, _wih.Pointer, _i, 0f, _dx.Pointer + (long)r0 * _i, _i);
+            Gemm.Multiply(m: r1 - r0, n: _i, k: _gh, Matrix.Of(_gates.Pointer + (long)r0 * _gh, _gh), Matrix.Of(_wih.Pointer, _i),
+                Matrix.Of(_dx.Pointer + (long)r0 * _i, _i));
         }
 
         /// <summary>The W_hh and W_ih gradients over all rows.</summary>
         public void WeightGradients(float* x, SequencePlan plan)
         {
             int R = plan.TotalRows;
-            Gemm.Multiply(true, false, _gh, _h, R, 1f, _gates.Pointer, _gh, _hPrev.Pointer, _h, 1f, _dWhh.Pointer, _h);
-            Gemm.Multiply(true, false, _gh, _i, R, 1f, _gates.Pointer, _gh, x, _i, 1f, _dWih.Pointer, _i);
+            Gemm.Multiply(m: _gh, n: _h, k: R, Matrix.Of(_gates.Pointer, _gh).T, Matrix.Of(_hPrev.Pointer, _h),
+                Matrix.Of(_dWhh.Pointer, _h), beta: 1f);
+            Gemm.Multiply(m: _gh, n: _i, k: R, Matrix.Of(_gates.Pointer, _gh).T, Matrix.Of(x, _i),
+                Matrix.Of(_dWih.Pointer, _i), beta: 1f);
         }
 
         /// <summary>[start, end) of share `part` of `parts` (1 or 2) of count items, split as BatchSplitSteps splits.</summary>

@@ -7,7 +7,7 @@ namespace MklRnn.Layers;
 /// The tensors of a stack as a PyTorch state_dict names them (weight_ih_l0, bias_hh_l1_reverse, weight_hr_l0,
 /// weight_peephole_l0), computed from a config without building the stack; and the reverse, a config inferred
 /// from a file's tensor names and shapes. Both read only the safetensors header: no tensor data, no
-/// allocation proportional to what the file claims. Mirrors <see cref="LayerDirection"/>'s parameters
+/// allocation proportional to what the file claims. Mirrors <see cref="Cells.DirectionWeights"/>'s parameters
 /// (StackTensorsTests checks the two agree).
 /// </summary>
 public static partial class StackTensors

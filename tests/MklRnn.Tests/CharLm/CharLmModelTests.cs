@@ -1,5 +1,6 @@
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
+using MklRnn.Threading;
 
 namespace MklRnn.Tests.CharLm;
 
