@@ -1,6 +1,7 @@
 using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
+using MklRnn.Onnx;
 using MklRnn.Seq2Seq;
 
 namespace MklRnn.Fuzz;
@@ -16,6 +17,7 @@ internal static class FuzzTargets
         new("stack-load-weights", (_, path) => LoadWeights(path), typeof(InvalidDataException)),
         new("seq2seq-load", (_, path) => Seq2SeqModel.Load(path).Dispose(), typeof(InvalidDataException)),
         new("charlm-load", (_, path) => CharLmFile.Load(path).Model.Dispose(), typeof(CharLmException)),
+        new("onnx-load", (_, path) => OnnxImporter.Load(path).Dispose(), typeof(OnnxFormatException)),
     ];
 
     /// <summary>Every tensor through every reader that accepts its dtype: the readers must hold on any header that parsed.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
+using MklRnn.Onnx;
 using MklRnn.Seq2Seq;
 
 namespace MklRnn.Fuzz;
@@ -41,6 +42,10 @@ internal static class SeedCorpus
             CharLmFile.Add(writer, charLm, new Vocabulary(["a", "b", " ", "\n"]));
             writer.Save(Path.Combine(dir, "charlm_lstm_2l.safetensors"));
         }
+
+        // ONNX: a 2-layer bidirectional LSTM with sequence lengths and initial states as graph inputs.
+        using (var onnx = new OnnxRecurrentModel(new RecurrentStack(new RnnConfig(CellKind.Lstm, 3, 4, 2, bidirectional: true), seed: 4)))
+            OnnxExporter.Save(onnx, Path.Combine(dir, "onnx_lstm_bi_2l.onnx"), new OnnxExportOptions { WithLengths = true, WithInitialStates = true });
 
         // Issue 11 item 6: a lone surrogate escape in the header (threw InvalidOperationException).
         File.WriteAllBytes(Path.Combine(dir, "hostile_lone_surrogate.safetensors"), Framed("{\"\\ud800\":{}}"));

@@ -123,17 +123,7 @@ internal sealed class SequenceClassifier : IParameterized, IDisposable
             NumLayers = Int("num_layers"),
             Bidirectional = Get("bidirectional") == "1",
         };
-        var model = new SequenceClassifier(config, seed: 0);
-        try
-        {
-            StateDict.Read(file, model);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return StateDict.ReadInto(file, new SequenceClassifier(config, seed: 0));
     }
 
     public void Dispose()

@@ -17,6 +17,24 @@ public static class StateDict
         foreach (Parameter p in module.Parameters) writer.Add(prefix + p.Name, p.Shape, p.Values);
     }
 
+    /// <summary>
+    /// Loads a model built for this file: its tensors (every one required), returning the model; on any failure the
+    /// model is disposed before the exception goes on, so a failed load leaks no native memory.
+    /// </summary>
+    public static T ReadInto<T>(SafeTensorsFile file, T model) where T : IParameterized, IDisposable
+    {
+        try
+        {
+            Read(file, model);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Loads the module's parameters; returns the names missing from the file and the unexpected ones (under the prefix).</summary>
     public static StateDictMismatch Read(SafeTensorsFile file, IParameterized module, string prefix = "", StateDictMatch match = StateDictMatch.RequireAll)
     {

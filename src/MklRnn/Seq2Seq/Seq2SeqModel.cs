@@ -96,17 +96,7 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
         ArgumentNullException.ThrowIfNull(file);
         Seq2SeqConfig config = Seq2SeqConfig.FromMetadata(file.Metadata, file.SourceName);
         RequireHeaderFits(file, config);
-        var model = new Seq2SeqModel(config);
-        try
-        {
-            StateDict.Read(file, model);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return StateDict.ReadInto(file, new Seq2SeqModel(config));
     }
 
     /// <summary>
