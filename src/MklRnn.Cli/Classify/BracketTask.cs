@@ -12,11 +12,8 @@ internal sealed class BracketTask
     public const string Alphabet = "()[]";
     public const int Balanced = 1, Unbalanced = 0, ClassCount = 2;
 
-    /// <summary>Draws in a row that may hit known strings before the set of strings counts as used up (no endless loop).</summary>
-    private const int MaxRepeats = 10_000;
-
     private readonly int _seed;
-    private readonly HashSet<string> _heldOutKeys = [];
+    private readonly HeldOutSet<(int[] Tokens, int Label)> _heldOut;
 
     public BracketTask(int maxLength, int evalSize, int seed)
     {
@@ -27,26 +24,14 @@ internal sealed class BracketTask
         MaxLength = maxLength;
         _seed = seed;
         var random = new Random(seed * 7919 + 1);
-        var heldOut = new List<(int[], int)>();
-        for (int misses = 0; heldOut.Count < evalSize;)
-        {
-            var (s, label) = Draw(random);
-            if (_heldOutKeys.Add(Format(s)))
-            {
-                heldOut.Add((s, label));
-                misses = 0;
-            }
-            else if (++misses == MaxRepeats)
-                throw new ArgumentException(
-                    $"--eval-size {evalSize}: strings up to length {maxLength} ran out of new values after {heldOut.Count} held-out ones; hold out fewer or allow longer strings");
-        }
-        HeldOut = heldOut;
+        _heldOut = new HeldOutSet<(int[] Tokens, int Label)>(evalSize, () => Draw(random), p => Format(p.Tokens),
+            $"bracket strings up to length {maxLength}");
     }
 
     public int MaxLength { get; }
 
     /// <summary>Held-out strings (ids) and their labels.</summary>
-    public IReadOnlyList<(int[] Tokens, int Label)> HeldOut { get; }
+    public IReadOnlyList<(int[] Tokens, int Label)> HeldOut => _heldOut.Items;
 
     /// <summary>Training batch number `step`: a function of (seed, step) only, the same in every process.</summary>
     public void Batch(long step, int[][] sequences, int[] labels)
@@ -54,13 +39,7 @@ internal sealed class BracketTask
         var random = new Random(Seeds.Mix(_seed, step));
         for (int i = 0; i < sequences.Length; i++)
         {
-            (int[], int) drawn;
-            int misses = 0;
-            do drawn = Draw(random);
-            while (_heldOutKeys.Contains(Format(drawn.Item1)) && ++misses < MaxRepeats);
-            if (misses == MaxRepeats)
-                throw new ArgumentException($"--eval-size: the held-out strings leave no training strings up to length {MaxLength}; hold out fewer");
-            (sequences[i], labels[i]) = drawn;
+            (sequences[i], labels[i]) = _heldOut.DrawOther(() => Draw(random));
         }
     }
 

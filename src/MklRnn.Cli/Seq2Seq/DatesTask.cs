@@ -19,20 +19,14 @@ internal sealed class DatesTask
     private static readonly string[] Abbreviations = CultureInfo.InvariantCulture.DateTimeFormat.AbbreviatedMonthNames[..12];
 
     private readonly int _seed;
-    private readonly HashSet<string> _heldOutKeys = [];
+    private readonly HeldOutSet<(string[] Source, string[] Target)> _heldOut;
 
     public DatesTask(int evalSize, int seed)
     {
         if (evalSize < 1) throw new ArgumentOutOfRangeException(nameof(evalSize), evalSize, "the held-out set needs at least one date");
         _seed = seed;
         var random = new Random(seed * 7919 + 1);
-        var heldOut = new List<(string[], string[])>();
-        while (heldOut.Count < evalSize)
-        {
-            var pair = Draw(random);
-            if (_heldOutKeys.Add(string.Join(' ', pair.Source))) heldOut.Add(pair);
-        }
-        HeldOut = heldOut;
+        _heldOut = new HeldOutSet<(string[] Source, string[] Target)>(evalSize, () => Draw(random), p => string.Join(' ', p.Source), "dates");
     }
 
     /// <summary>Source words: &lt;unk&gt;, numbers 1-31, ordinals, month names and abbreviations, "," "/" "of", common years, 00-99.</summary>
@@ -58,7 +52,7 @@ internal sealed class DatesTask
     };
 
     /// <summary>Held-out (source words, target words) pairs.</summary>
-    public IReadOnlyList<(string[] Source, string[] Target)> HeldOut { get; }
+    public IReadOnlyList<(string[] Source, string[] Target)> HeldOut => _heldOut.Items;
 
     /// <summary>Training batch number `step` as ids (rare years as &lt;unk&gt;): a function of (seed, step) only.</summary>
     public void Batch(long step, int[][] sources, int[][] targets)
@@ -66,9 +60,7 @@ internal sealed class DatesTask
         var random = new Random(Seeds.Mix(_seed, step));
         for (int i = 0; i < sources.Length; i++)
         {
-            (string[] Source, string[] Target) pair;
-            do pair = Draw(random);
-            while (_heldOutKeys.Contains(string.Join(' ', pair.Source)));
+            (string[] Source, string[] Target) pair = _heldOut.DrawOther(() => Draw(random));
             sources[i] = SourceVocabulary.Ids(pair.Source);
             targets[i] = TargetVocabulary.Ids(pair.Target);
         }

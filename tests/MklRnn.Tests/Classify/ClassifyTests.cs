@@ -81,7 +81,7 @@ public sealed class ClassifyTests : IDisposable
     /// <summary>Length 2 has six distinct strings: asking for more held-out ones, or for all of them, used to loop forever.</summary>
     [Theory]
     [InlineData("200", "ran out of new values after 6 held-out ones")]
-    [InlineData("6", "leave no training strings")]
+    [InlineData("6", "leave none for training")]
     public void AHeldOutSetThatUsesUpTheStringsIsRefused(string evalSize, string expected)
     {
         var (code, _, error) = CliRunner.Run("classify", "train", "--checkpoint", _folder["tiny.safetensors"], "--max-length", "2",
