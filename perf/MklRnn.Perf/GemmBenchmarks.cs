@@ -37,14 +37,16 @@ public unsafe class GemmBenchmarks
 
     [Benchmark(Baseline = true, Description = "step sgemm 64 x 4H x H")]
     public void StepSgemm() =>
-        Gemm.Multiply(false, true, N, GH, H, 1f, _h.Pointer, H, _whh.Pointer, H, 1f, _gates.Pointer, GH);
+        Gemm.Multiply(m: N, n: GH, k: H, Matrix.Of(_h.Pointer, H), Matrix.Of(_whh.Pointer, H).T,
+            Matrix.Of(_gates.Pointer, GH), beta: 1f);
 
     [Benchmark(Description = "step packed compute 64 x 4H x H")]
     public void StepPacked() => _packed.Multiply(N, _h.Pointer, H, 1f, _gates.Pointer, GH);
 
     [Benchmark(Description = "input projection 3200 x 4H x 512")]
     public void InputProjection() =>
-        Gemm.Multiply(false, true, T * N, GH, I, 1f, _x.Pointer, I, _wih.Pointer, I, 0f, _gates.Pointer, GH);
+        Gemm.Multiply(m: T * N, n: GH, k: I, Matrix.Of(_x.Pointer, I), Matrix.Of(_wih.Pointer, I).T,
+            Matrix.Of(_gates.Pointer, GH));
 
     [GlobalCleanup]
     public void Cleanup()

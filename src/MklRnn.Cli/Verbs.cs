@@ -13,6 +13,8 @@ internal static class Verbs
         yield return DemoVerb.Create();
         yield return Seq2SeqVerb.Create();
         yield return ClassifyVerb.Create();
+        yield return ServeVerb.Create();
+        yield return LoadtestVerb.Create();
         yield return ConformanceVerb.Create();
         yield return BenchVerb.Create();
         yield return ConvertVerb.Create();

@@ -19,6 +19,15 @@ public class ReadmeExampleTests
         // --- README example end
         Assert.Contains(hN, v => v != 0);
         Assert.Equal(0f, output[(19 * N + 4) * 128]); // sequence 4 has 3 steps: step 19 is padding
+
+        // --- README sessions begin
+        RecurrentWeights weights = lstm.Weights;                       // or new RecurrentWeights(config, seed)
+        Parallel.For(0, 4, _ =>
+        {
+            using RecurrentStack session = weights.CreateSession();   // inference: Forward, BeginSteps / Step
+            session.Forward(input, T, N, new float[output.Length], lengths: [20, 17, 9, 20, 3, 11, 20, 5]);
+        });
+        // --- README sessions end
     }
 
     [Fact]
@@ -27,10 +36,13 @@ public class ReadmeExampleTests
         string root = RepositoryRoot();
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         string source = File.ReadAllText(Path.Combine(root, "tests", "MklRnn.Tests", "ReadmeExampleTests.cs"));
-        int begin = source.IndexOf("// --- README example begin", StringComparison.Ordinal);
-        int end = source.IndexOf("// --- README example end", StringComparison.Ordinal);
-        foreach (string line in source[begin..end].Split('\n').Skip(1))
-            if (line.Trim().Length > 0) Assert.Contains(line.Trim(), readme);
+        foreach (string example in new[] { "example", "sessions" })
+        {
+            int begin = source.IndexOf($"// --- README {example} begin", StringComparison.Ordinal);
+            int end = source.IndexOf($"// --- README {example} end", StringComparison.Ordinal);
+            foreach (string line in source[begin..end].Split('\n').Skip(1))
+                if (line.Trim().Length > 0) Assert.Contains(line.Trim(), readme);
+        }
         Assert.StartsWith("# MklRnn", readme);
         Assert.Contains("./build.sh demo", readme[..400]);
         Assert.Contains("./build.sh test", readme[..400]);

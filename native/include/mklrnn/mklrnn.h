@@ -296,7 +296,8 @@ MKLRNN_API int32_t mklrnn_get_kernel_threads(void);
  * (nothing run) when job is null or threads < 1. The team is MKL's own pool (one OpenMP runtime),
  * so a caller that keeps several cores busy for a whole loop does so without a second set of threads
  * competing with MKL's idle-spinning workers; MKL called inside the job runs single-threaded. job
- * must not throw or longjmp. */
+ * must not throw or longjmp: a managed job catches every exception itself and reports it after the
+ * team returns (ThreadPair.TeamJob), and state must stay valid until this call returns. */
 typedef void (*mklrnn_team_job)(int32_t thread, int32_t threads, void* state);
 MKLRNN_API int32_t mklrnn_run_team(int32_t threads, mklrnn_team_job job, void* state);
 

@@ -55,7 +55,6 @@ internal sealed record BenchOptions
         if (Dirs is not (1 or 2)) return $"--dirs must be 1 or 2, got {Dirs}";
         if (Lengths is not ("full" or "uniform")) return $"--lengths must be full or uniform, got '{Lengths}'";
         if (!Precisions.ContainsKey(Precision)) return $"--precision must be f32, bf16 or int8, got '{Precision}'";
-        if (Training && Precision != "f32") return $"--precision {Precision} is for --mode infer; training runs in f32";
         foreach (var (name, value) in new[] { ("--T", T), ("--N", N), ("--I", I), ("--H", H), ("--layers", Layers), ("--threads", Threads) })
             if (value < 1) return $"{name} must be >= 1, got {value}";
         if (Iters < 1) return $"--iters must be >= 1, got {Iters}";

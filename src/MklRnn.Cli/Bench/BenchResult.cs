@@ -12,7 +12,8 @@ internal sealed record BenchResult(BenchOptions Options, int Threads, long Rows,
     string MklVersion)
 {
     /// <summary>The engine timed: "mklrnn" or "onnxruntime".</summary>
-    public string EngineName => Options.Engine;
+    /// <remarks>Reduced precision carries its precision in the name ("mklrnn-bf16"), as the harness's "onednn-bf16" does, so its rows do not replace the f32 ones.</remarks>
+    public string EngineName => Options.Precision == "f32" ? Options.Engine : $"{Options.Engine}-{Options.Precision}";
 
     /// <summary>
     /// How the engine ran the recurrent steps: "mkl" (packed MKL GEMM per step), or "column-split" (small-batch

@@ -22,6 +22,12 @@ internal static class BenchRunner
             error.WriteLine($"bench: {problem}");
             return Usage;
         }
+        if (options.Training && options.Precision != "f32")
+        {
+            // The protocol's "unsupported" (as oneDNN's bf16/int8 engines answer for training), not a usage error.
+            error.WriteLine($"bench: --precision {options.Precision} is for --mode infer; training runs in f32");
+            return Unsupported;
+        }
         if (!options.CellSupported)
         {
             error.WriteLine($"bench: cell '{options.Cell}' is not supported (supported: {string.Join(", ", BenchOptions.Cells.Keys)})");
@@ -98,13 +104,13 @@ internal static class BenchRunner
         return Ok;
     }
 
-    /// <summary>Mirrors the engine's choice (RecurrentStack.ForwardDirection) between MKL steps and the column split.</summary>
+    /// <summary>The engine's choice (StepLoopChooser) between MKL steps and the column split.</summary>
     private static string StepPathOf(BenchOptions options, int[] lengths)
     {
         if (options.Precision != "f32") return "mkl-" + options.Precision; // the reduced path has its own step loop
         var plan = new SequencePlan();
         plan.Build(options.T, options.N, lengths);
-        bool split = options.Dirs == 1 && options.Threads >= 2 && ColumnSplitSteps.Applies(options.ToConfig(), plan, options.Training);
+        bool split = StepLoopChooser.Choose(options.ToConfig(), plan, options.Training, twoThreads: options.Threads >= 2) == StepLoopKind.ColumnSplit;
         return split ? "column-split" : "mkl";
     }
 }

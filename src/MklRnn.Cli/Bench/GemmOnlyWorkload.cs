@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;
 using MklRnn.Memory;
@@ -129,7 +130,7 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
         public void Forward(float* x, SequencePlan plan)
         {
             int R = plan.TotalRows;
-            Gemm.Multiply(false, true, R, _gh, _i, 1f, x, _i, _wih.Pointer, _i, 0f, _gates.Pointer, _gh);
+            Gemm.Multiply(m: R, n: _gh, k: _i, Matrix.Of(x, _i), Matrix.Of(_wih.Pointer, _i).T, Matrix.Of(_gates.Pointer, _gh));
             for (int t = 0; t < plan.SeqLength; t++)
             {
                 int n = plan.RowsAt(t);
@@ -149,9 +150,12 @@ internal sealed unsafe class GemmOnlyWorkload : IDisposable
                 for (int p = 0; p < _parts.Length; p++)
                     _backward[p].Multiply(n, dGates + _parts[p].Row, _gh, p == 0 ? 0f : 1f, _dh.Pointer, _h);
             }
-            Gemm.Multiply(true, false, _gh, _h, R, 1f, _gates.Pointer, _gh, _hPrev.Pointer, _h, 1f, _dWhh.Pointer, _h);
-            Gemm.Multiply(true, false, _gh, _i, R, 1f, _gates.Pointer, _gh, x, _i, 1f, _dWih.Pointer, _i);
-            Gemm.Multiply(false, false, R, _i, _gh, 1f, _gates.Pointer, _gh, _wih.Pointer, _i, 0f, _dx.Pointer, _i);
+            Gemm.Multiply(m: _gh, n: _h, k: R, Matrix.Of(_gates.Pointer, _gh).T, Matrix.Of(_hPrev.Pointer, _h),
+                Matrix.Of(_dWhh.Pointer, _h), beta: 1f);
+            Gemm.Multiply(m: _gh, n: _i, k: R, Matrix.Of(_gates.Pointer, _gh).T, Matrix.Of(x, _i),
+                Matrix.Of(_dWih.Pointer, _i), beta: 1f);
+            Gemm.Multiply(m: R, n: _i, k: _gh, Matrix.Of(_gates.Pointer, _gh), Matrix.Of(_wih.Pointer, _i),
+                Matrix.Of(_dx.Pointer, _i));
         }
 
         public void Dispose()

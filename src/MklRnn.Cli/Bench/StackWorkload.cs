@@ -1,4 +1,5 @@
 using MklRnn.Layers;
+using MklRnn.Threading;
 
 namespace MklRnn.Cli.Bench;
 

@@ -210,7 +210,7 @@ internal static class Trainer
                     progress.Epoch++;
                     progress.Chunk = 0;
                     validated = Validation();
-                    log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
+                    log?.Invoke($"epoch {progress.Epoch}: validation perplexity {Perplexity.FromMeanLoss(lastValidation):F3} (step {progress.Step})");
                     model.ResetState(shard.Count, settings.SeqLength); // each epoch starts from a zero state
                 }
                 else if (options.EvalEvery > 0 && progress.Step % options.EvalEvery == 0)
@@ -224,7 +224,7 @@ internal static class Trainer
                 double speed = trainSeconds > 0 ? sessionTokens / trainSeconds : 0;
                 row = (progress.Step, epochs, loss.MeanTokenLoss, validated, rate, norm, speed);
                 onStatus?.Invoke(new TrainingStatus(progress.Step, epochs, RecentLoss(progress.TrainLoss), speed,
-                    budget.Fraction(session.Elapsed.TotalSeconds, progress.Step, epochs), Math.Exp(lastValidation)));
+                    budget.Fraction(session.Elapsed.TotalSeconds, progress.Step, epochs), Perplexity.FromMeanLoss(lastValidation)));
                 // While steps are being skipped the model is suspect: its periodic save waits for a finite step.
                 if (checkpointEvery > 0 && progress.Step % checkpointEvery == 0 && skippedInARow == 0)
                 {
@@ -240,7 +240,7 @@ internal static class Trainer
             {
                 double validated = Validation();
                 if (row is { } r && r.Step == progress.Step) row = r with { Validation = validated };
-                log?.Invoke($"validation perplexity {Math.Exp(lastValidation):F3} (step {progress.Step})");
+                log?.Invoke($"validation perplexity {Perplexity.FromMeanLoss(lastValidation):F3} (step {progress.Step})");
             }
             WriteRow();
             metrics?.Flush();

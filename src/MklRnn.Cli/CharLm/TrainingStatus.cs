@@ -12,7 +12,7 @@ namespace MklRnn.Cli.CharLm;
 /// <param name="ValidationPerplexity">Last validation perplexity, or NaN before the first.</param>
 internal readonly record struct TrainingStatus(long Step, double Epochs, double Loss, double TokensPerSecond, double Fraction, double ValidationPerplexity)
 {
-    public double Perplexity => Math.Exp(Loss);
+    public double Perplexity => Training.Perplexity.FromMeanLoss(Loss);
 }
 
 /// <summary>How a training run ended.</summary>
@@ -29,6 +29,6 @@ internal sealed record TrainResult(
     public string? StopReason { get; init; }
 
     public double TokensPerSecond => SessionSeconds > 0 ? SessionTokens / SessionSeconds : 0;
-    public double TrainPerplexity => Math.Exp(TrainLoss);
-    public double ValidationPerplexity => Math.Exp(ValidationLoss);
+    public double TrainPerplexity => Training.Perplexity.FromMeanLoss(TrainLoss);
+    public double ValidationPerplexity => Training.Perplexity.FromMeanLoss(ValidationLoss);
 }

@@ -1,6 +1,5 @@
 using MklRnn.Core;
 using MklRnn.Interop;
-using MklRnn.Layers;
 
 namespace MklRnn.Cells;
 
@@ -8,7 +7,7 @@ namespace MklRnn.Cells;
 /// The per-step math of one cell family: the recurrent GEMM(s) against packed weights and the fused
 /// element-wise kernel(s) of the C shim, forward and backward. The time loop, the input projection
 /// (one GEMM over all R rows) and the input-weight gradients are the same for every cell and live in
-/// <see cref="RecurrentStack"/>. A call covers n of the rows running at the step whose packed offset
+/// the step loops (Layers/StepLoops) and the runner. A call covers n of the rows running at the step whose packed offset
 /// is o: the rows [s, s + n) of that step, which are also rows [s, s + n) of the running state buffers.
 /// Rows of a step are independent, so disjoint windows (s) of the same step may run on different threads.
 /// Invariants: d.Gates row o holds x W_ih^T before Forward; d.HState holds h_{t-1} (rows [0, n)).
@@ -26,20 +25,20 @@ internal abstract unsafe class Cell
         _ => new VanillaRnnCell(NativeShim.ActTanh),
     };
 
-    /// <summary>One step forward of rows [s, s + n); in training keeps what <see cref="Backward"/> needs at row o + s.</summary>
-    public abstract void Forward(LayerDirection d, int n, int o, int s, bool training);
+    /// <summary>
+    /// One step forward of rows [s, s + n), writing h to y's rows; in training keeps what
+    /// <see cref="Backward"/> needs at row o + s.
+    /// </summary>
+    public abstract void Forward(LayerDirection d, LayerRows y, int n, int o, int s, bool training);
 
-    /// <summary>One step backward of rows [s, s + n) (steps visited in the reverse of the forward's order).</summary>
-    public abstract void Backward(LayerDirection d, int n, int o, int s);
+    /// <summary>
+    /// One step backward of rows [s, s + n) (steps visited in the reverse of the forward's order):
+    /// dy holds the gradient w.r.t. the layer output, y the forward's output (h_t, which some cells reuse).
+    /// </summary>
+    public abstract void Backward(LayerDirection d, LayerRows y, LayerRows dy, int n, int o, int s);
 
     /// <summary>After the backward loop: W_hh, bias (and W_hr) gradients as GEMMs over all R rows; accumulates.</summary>
     public abstract void AccumulateRecurrentGradients(LayerDirection d, int rows);
-
-    /// <summary>This step's slice of the layer output for d's direction.</summary>
-    protected static float* OutputRows(LayerDirection d, int o) => d.Y + (long)o * d.LdY + d.Direction * d.Hout;
-
-    /// <summary>This step's slice of the gradient w.r.t. the layer output.</summary>
-    protected static float* OutputGradRows(LayerDirection d, int o) => d.DY + (long)o * d.LdY + d.Direction * d.Hout;
 
     /// <summary>In training, saves h_{t-1} of state rows [s, s + n) at packed row r.</summary>
     protected static void SaveHPrev(LayerDirection d, int n, int r, int s) =>

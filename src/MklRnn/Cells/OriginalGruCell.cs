@@ -1,6 +1,5 @@
 using MklRnn.Core;
 using MklRnn.Interop;
-using MklRnn.Layers;
 
 namespace MklRnn.Cells;
 
@@ -10,7 +9,7 @@ namespace MklRnn.Cells;
 /// </summary>
 internal sealed unsafe class OriginalGruCell : Cell
 {
-    public override void Forward(LayerDirection d, int n, int o, int s, bool training)
+    public override void Forward(LayerDirection d, LayerRows y, int n, int o, int s, bool training)
     {
         int H = d.H, G3 = 3 * H;
         o += s; // the window's first packed row
@@ -20,15 +19,15 @@ internal sealed unsafe class OriginalGruCell : Cell
         float* rh = d.Rh.Pointer + (long)(training ? o : s) * H;
         float* h = d.HState.Pointer + (long)s * H;
         if (training) SaveHPrev(d, n, o, s);
-        d.HhForward.Multiply(n, h, H, 0f, ghrz, 2 * H);
-        Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gx, G3, ghrz, 2 * H, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
+        d.Packed.HhForward.Multiply(n, h, H, 0f, ghrz, 2 * H);
+        Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gx, G3, ghrz, 2 * H, d.Weights.BiasIh.DataPointer, d.Weights.BiasHh.DataPointer,
             h, H, rh, H), "mklrnn_gru0_forward_gates");
-        d.HnForward.Multiply(n, rh, H, 0f, ghn, H);
-        Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gx, G3, ghn, H, d.BiasIh.DataPointer, d.BiasHh.DataPointer,
-            h, H, h, H, OutputRows(d, o), d.LdY), "mklrnn_gru0_forward_state");
+        d.Packed.HnForward.Multiply(n, rh, H, 0f, ghn, H);
+        Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gx, G3, ghn, H, d.Weights.BiasIh.DataPointer, d.Weights.BiasHh.DataPointer,
+            h, H, h, H, y.Row(o), y.Stride), "mklrnn_gru0_forward_state");
     }
 
-    public override void Backward(LayerDirection d, int n, int o, int s)
+    public override void Backward(LayerDirection d, LayerRows y, LayerRows dy, int n, int o, int s)
     {
         int H = d.H, G3 = 3 * H;
         o += s;
@@ -36,20 +35,22 @@ internal sealed unsafe class OriginalGruCell : Cell
         float* hPrev = d.HPrev.Pointer + (long)o * H;
         float* dh = d.DhState.Pointer + (long)s * H;
         float* drh = d.Scratch.Pointer + (long)s * H;
-        Status.ThrowIfFailed(NativeShim.Gru0BackwardState(n, H, gx, G3, hPrev, H, dh, H, OutputGradRows(d, o), d.LdY,
+        Status.ThrowIfFailed(NativeShim.Gru0BackwardState(n, H, gx, G3, hPrev, H, dh, H, dy.Row(o), dy.Stride,
             gx, G3, dh, H), "mklrnn_gru0_backward_state");
-        d.HnBackward.Multiply(n, gx + 2 * H, G3, 0f, drh, H); // d(r*h) = dn W_hn
+        d.Packed.HnBackward.Multiply(n, gx + 2 * H, G3, 0f, drh, H); // d(r*h) = dn W_hn
         Status.ThrowIfFailed(NativeShim.Gru0BackwardGates(n, H, gx, G3, hPrev, H, drh, H, gx, G3, dh, H),
             "mklrnn_gru0_backward_gates");
-        d.HhBackward.Multiply(n, gx, G3, 1f, dh, H); // + [dr, dz] W_hrz
+        d.Packed.HhBackward.Multiply(n, gx, G3, 1f, dh, H); // + [dr, dz] W_hrz
     }
 
     public override void AccumulateRecurrentGradients(LayerDirection d, int rows)
     {
         int H = d.H, G3 = 3 * H;
-        float* dW = d.WeightHh.GradPointer;
-        Gemm.Multiply(true, false, 2 * H, H, rows, 1f, d.Gates.Pointer, G3, d.HPrev.Pointer, H, 1f, dW, H);
-        Gemm.Multiply(true, false, H, H, rows, 1f, d.Gates.Pointer + 2 * H, G3, d.Rh.Pointer, H, 1f, dW + 2L * H * H, H);
-        AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, G3, d.BiasIh, d.BiasHh);
+        float* dW = d.Weights.WeightHh.GradPointer;
+        Gemm.Multiply(m: 2 * H, n: H, k: rows, Matrix.Of(d.Gates.Pointer, G3).T, Matrix.Of(d.HPrev.Pointer, H),
+            Matrix.Of(dW, H), beta: 1f);
+        Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(d.Gates.Pointer + 2 * H, G3).T, Matrix.Of(d.Rh.Pointer, H),
+            Matrix.Of(dW + 2L * H * H, H), beta: 1f);
+        AccumulateBiasGradients(d.Gates.Pointer, d.Gates.Pointer, rows, G3, d.Weights.BiasIh, d.Weights.BiasHh);
     }
 }

@@ -1,6 +1,5 @@
 using MklRnn.Core;
 using MklRnn.Interop;
-using MklRnn.Layers;
 
 namespace MklRnn.Cells;
 
@@ -13,7 +12,7 @@ namespace MklRnn.Cells;
 /// step (mklrnn_*_forward_s32); the original GRU, whose two recurrent products feed two kernels, dequantizes
 /// each with mklrnn_dequantize_s32. Inference only: nothing is kept for a backward.
 /// The step loop calls <see cref="ProjectInput"/> once where the float32 path runs its input GEMM, then
-/// <see cref="Step"/> where it calls <see cref="Cell.Forward"/>.
+/// <see cref="Step"/> where it calls <see cref="Cell.Forward"/> (Layers/StepLoops/ReducedPrecisionSteps).
 /// </summary>
 internal sealed unsafe class ReducedPrecisionCell : IDisposable
 {
@@ -34,23 +33,23 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     public void Prepare(LayerDirection d, int rows, int batch)
     {
         int H = d.H, P = d.Hout;
-        if (_ih == null || _ihVersion != d.WeightIh.Version || _ih.MaxM < rows)
+        if (_ih == null || _ihVersion != d.Weights.WeightIh.Version || _ih.MaxM < rows)
         {
-            Replace(ref _ih, d.WeightIh.Name, d.WeightIh.DataPointer, d.GH, d.I, rows);
-            _ihVersion = d.WeightIh.Version;
+            Replace(ref _ih, d.Weights.WeightIh.Name, d.Weights.WeightIh.DataPointer, d.GH, d.I, rows);
+            _ihVersion = d.Weights.WeightIh.Version;
         }
-        if (_hh == null || _hhVersion != d.WeightHh.Version || _hh.MaxM < batch)
+        if (_hh == null || _hhVersion != d.Weights.WeightHh.Version || _hh.MaxM < batch)
         {
             bool original = d.Config.Cell == CellKind.Gru && !d.Config.LinearBeforeReset;
-            float* w = d.WeightHh.DataPointer;
-            Replace(ref _hh, d.WeightHh.Name, w, original ? 2 * H : d.GH, P, batch);
-            if (original) Replace(ref _hn, d.WeightHh.Name + "[W_hn]", w + 2L * H * P, H, P, batch);
-            _hhVersion = d.WeightHh.Version;
+            float* w = d.Weights.WeightHh.DataPointer;
+            Replace(ref _hh, d.Weights.WeightHh.Name, w, original ? 2 * H : d.GH, P, batch);
+            if (original) Replace(ref _hn, d.Weights.WeightHh.Name + "[W_hn]", w + 2L * H * P, H, P, batch);
+            _hhVersion = d.Weights.WeightHh.Version;
         }
-        if (d.WeightHr != null && (_hr == null || _hrVersion != d.WeightHr.Version || _hr.MaxM < batch))
+        if (d.Weights.WeightHr != null && (_hr == null || _hrVersion != d.Weights.WeightHr.Version || _hr.MaxM < batch))
         {
-            Replace(ref _hr, d.WeightHr.Name, d.WeightHr.DataPointer, P, H, batch);
-            _hrVersion = d.WeightHr.Version;
+            Replace(ref _hr, d.Weights.WeightHr.Name, d.Weights.WeightHr.DataPointer, P, H, batch);
+            _hrVersion = d.Weights.WeightHr.Version;
         }
     }
 
@@ -66,13 +65,13 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     }
 
     /// <summary>One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).</summary>
-    public void Step(LayerDirection d, int n, int o)
+    public void Step(LayerDirection d, LayerRows rows, int n, int o)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
         float* gates = d.Gates.Pointer + (long)o * GH;
         float* h = d.HState.Pointer;
-        float* y = d.Y + (long)o * d.LdY + d.Direction * P;
-        float* bIh = d.BiasIh.DataPointer, bHh = d.BiasHh.DataPointer;
+        float* y = rows.Row(o);
+        float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
         if (_ih is Int8Weights qi)
             Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, qi.Accumulator + (long)o * GH, GH, _inputQuantization.Scale,
                 _inputQuantization.ZeroPoint, qi.Scales, qi.ColumnSums, 0, gates, GH), "mklrnn_dequantize_s32");
@@ -82,7 +81,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         {
             case CellKind.Lstm:
             {
-                float* peep = d.Peephole != null ? d.Peephole.DataPointer : null;
+                float* peep = d.Weights.Peephole != null ? d.Weights.Peephole.DataPointer : null;
                 float* c = d.CState.Pointer;
                 // Without a projection the kernel writes h and the output row; with one it writes m, then h = m W_hr^T.
                 bool projected = _hr != null;
@@ -90,16 +89,16 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* yOut = projected ? null : y;
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, d.LdY), "mklrnn_lstm_forward_s32");
+                        gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride), "mklrnn_lstm_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, P, 1f, gates, GH);
-                    Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, d.LdY), "mklrnn_lstm_forward");
+                    Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride), "mklrnn_lstm_forward");
                 }
                 if (projected)
                 {
                     _hr!.Multiply(n, hOut, H, 0f, h, P);
-                    Rows.Copy(h, P, y, d.LdY, n, P);
+                    Rows.Copy(h, P, y, rows.Stride, n, P);
                 }
                 break;
             }
@@ -108,11 +107,11 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* gh = d.Gh.Pointer; // (n, 3H)
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru_forward_s32");
+                        gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 0f, gh, GH);
-                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru_forward");
+                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward");
                 }
                 break;
             }
@@ -126,18 +125,18 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                     _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H);
                 Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, GH, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
                 _hn!.Multiply(n, rh, H, 0f, ghn, H);
-                Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, GH, ghn, H, bIh, bHh, h, H, h, H, y, d.LdY), "mklrnn_gru0_forward_state");
+                Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, GH, ghn, H, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru0_forward_state");
                 break;
             }
             default:
             {
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, H, bIh, bHh, h, H, y, d.LdY), "mklrnn_rnn_forward_s32");
+                        gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 1f, gates, H);
-                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, H, bIh, bHh, h, H, y, d.LdY), "mklrnn_rnn_forward");
+                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward");
                 }
                 break;
             }

@@ -2,56 +2,64 @@ using MklRnn.Interop;
 
 namespace MklRnn.Core;
 
+/// <summary>Whether a GEMM operand is used as stored or transposed.</summary>
+internal enum Transpose { No, Yes }
+
 /// <summary>
-/// Row-major single-precision GEMM through MKL: C (m, n) = alpha * op(A) * op(B) + beta * C.
-/// The pointer overloads are the engine's hot path: their callers size every buffer from one
-/// SequencePlan, and the leading dimensions are checked here (MKL would only call xerbla).
-/// The span overload checks lengths too, for callers outside the engine.
+/// One row-major GEMM operand: where it starts, its leading dimension (floats between rows), and
+/// whether the product reads it transposed. <c>Matrix.Of(w, ld).T</c> reads as "w transposed".
+/// </summary>
+internal readonly unsafe struct Matrix
+{
+    private Matrix(float* data, int ld, Transpose op)
+    {
+        Data = data;
+        Ld = ld;
+        Op = op;
+    }
+
+    public float* Data { get; }
+    public int Ld { get; }
+    public Transpose Op { get; }
+
+    public static Matrix Of(float* data, int ld) => new(data, ld, Transpose.No);
+
+    /// <summary>The same storage, read transposed.</summary>
+    public Matrix T => new(Data, Ld, Op == Transpose.No ? Transpose.Yes : Transpose.No);
+}
+
+/// <summary>
+/// Row-major single-precision GEMM through MKL: C (m, n) = alpha * op(A) (m, k) * op(B) (k, n) + beta * C.
+/// The engine's callers size every buffer from one SequencePlan; the leading dimensions are checked
+/// here (MKL would only call xerbla).
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>C = alpha * op(A) op(B) + beta * C with op(X) = X or X^T.</summary>
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    public static void Multiply(int m, int n, int k, Matrix a, Matrix b, Matrix c, float alpha = 1f, float beta = 0f)
     {
         if (m == 0 || n == 0) return;
-        CheckLeadingDimensions(transA, transB, m, n, k, lda, ldb, ldc);
+        CheckLeadingDimensions(m, n, k, a, b, c);
         if (k == 0)
         {
             // MKL handles k = 0 as "scale C by beta"; make it explicit and cheap.
-            ScaleRows(c, m, n, ldc, beta);
+            ScaleRows(c.Data, m, n, c.Ld, beta);
             return;
         }
-        Mkl.Sgemm(transA ? Mkl.Trans : Mkl.NoTrans, transB ? Mkl.Trans : Mkl.NoTrans, m, n, k, alpha,
-            a, lda, b, ldb, beta, c, ldc);
+        Mkl.Sgemm(ToMkl(a.Op), ToMkl(b.Op), m, n, k, alpha, a.Data, a.Ld, b.Data, b.Ld, beta, c.Data, c.Ld);
     }
 
-    /// <summary>Span form with full bounds checks.</summary>
-    public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-    {
-        CheckLeadingDimensions(transA, transB, m, n, k, lda, ldb, ldc);
-        CheckLength(nameof(a), a.Length, transA ? k : m, lda, transA ? m : k);
-        CheckLength(nameof(b), b.Length, transB ? n : k, ldb, transB ? k : n);
-        CheckLength(nameof(c), c.Length, m, ldc, n);
-        fixed (float* pa = a, pb = b, pc = c)
-            Multiply(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-    }
+    private static int ToMkl(Transpose op) => op == Transpose.Yes ? Mkl.Trans : Mkl.NoTrans;
 
-    private static void CheckLeadingDimensions(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc)
+    private static void CheckLeadingDimensions(int m, int n, int k, Matrix a, Matrix b, Matrix c)
     {
         if (m < 0 || n < 0 || k < 0)
             throw new ArgumentOutOfRangeException(nameof(m), $"GEMM sizes must be >= 0, got m={m} n={n} k={k}");
-        if (lda < Math.Max(1, transA ? m : k)) throw new ArgumentOutOfRangeException(nameof(lda), $"lda={lda} < {(transA ? m : k)}");
-        if (ldb < Math.Max(1, transB ? k : n)) throw new ArgumentOutOfRangeException(nameof(ldb), $"ldb={ldb} < {(transB ? k : n)}");
-        if (ldc < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(ldc), $"ldc={ldc} < {n}");
-    }
-
-    private static void CheckLength(string name, int length, int rows, int ld, int cols)
-    {
-        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
-        if (length < needed)
-            throw new ArgumentException($"{name} holds {length} floats, a ({rows} x {cols}) matrix with leading dimension {ld} needs {needed}", name);
+        // Row-major: the stored row holds op's columns, so a transposed operand's rows are m (k) long.
+        int aCols = a.Op == Transpose.Yes ? m : k, bCols = b.Op == Transpose.Yes ? k : n;
+        if (a.Ld < Math.Max(1, aCols)) throw new ArgumentOutOfRangeException(nameof(a), $"lda={a.Ld} < {aCols}");
+        if (b.Ld < Math.Max(1, bCols)) throw new ArgumentOutOfRangeException(nameof(b), $"ldb={b.Ld} < {bCols}");
+        if (c.Op == Transpose.Yes) throw new ArgumentException("the output of a GEMM cannot be transposed", nameof(c));
+        if (c.Ld < Math.Max(1, n)) throw new ArgumentOutOfRangeException(nameof(c), $"ldc={c.Ld} < {n}");
     }
 
     private static void ScaleRows(float* c, int m, int n, int ldc, float beta)

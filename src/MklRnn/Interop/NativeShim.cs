@@ -76,7 +76,8 @@ internal static unsafe partial class NativeShim
 
     /// <summary>
     /// Runs job(thread, threads, state) on each thread of an OpenMP team of up to `threads` (MKL's pool;
-    /// the caller is thread 0); returns the team size granted, 0 for bad arguments. job must not throw.
+    /// the caller is thread 0); returns the team size granted, 0 for bad arguments. job must not throw
+    /// (an exception cannot cross the native frames): ThreadPair catches inside and rethrows after.
     /// </summary>
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_run_team")]
     public static partial int RunTeam(int threads, delegate* unmanaged<int, int, void*, void> job, void* state);

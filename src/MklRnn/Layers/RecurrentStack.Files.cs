@@ -1,4 +1,5 @@
 using MklRnn.IO;
+using MklRnn.Threading;
 
 namespace MklRnn.Layers;
 
@@ -8,7 +9,7 @@ public sealed partial class RecurrentStack
     /// <summary>Writes the parameters (PyTorch names) and the config (metadata) atomically to a .safetensors file.</summary>
     public void Save(string path)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Save));
         var writer = new SafeTensorsWriter();
         foreach (var (key, value) in RnnConfigMetadata.ToMetadata(Config)) writer.SetMetadata(key, value);
         StateDict.Write(writer, this);
@@ -67,7 +68,7 @@ public sealed partial class RecurrentStack
     /// </summary>
     public StateDictMismatch LoadWeights(string path, string prefix = "", bool strict = true)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(LoadWeights));
         return StateDict.Read(SafeTensorsFile.Read(path), this, prefix, strict ? StateDictMatch.Strict : StateDictMatch.Partial);
     }
 }

@@ -1,5 +1,6 @@
 using MklRnn.Cells;
 using MklRnn.Core;
+using MklRnn.Threading;
 
 namespace MklRnn.Layers;
 
@@ -19,13 +20,14 @@ public sealed unsafe partial class RecurrentStack
     /// </summary>
     public void PrepareInference(Precision precision)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(PrepareInference));
         if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "expected Float32, BFloat16 or Int8");
         DisposeReduced();
         // Decide the u8 activation range (MKL's saturation probe) here, once, not inside a direction's thread.
         if (precision == Precision.Int8) _ = Int8Weights.ActivationMax;
         if (precision != Precision.Float32)
             _reduced = _cells.Select(_ => new ReducedPrecisionCell(precision, Config)).ToArray();
+        _runner.Reduced = _reduced;
         Precision = precision;
     }
 
@@ -37,23 +39,11 @@ public sealed unsafe partial class RecurrentStack
                 $"{what} runs in float32 only; this stack is prepared for {Precision} inference: call PrepareInference(Precision.Float32) first");
     }
 
-    /// <summary>The reduced-precision forward of one direction: the input projection, then the step loop (as RunSteps).</summary>
-    private void RunReducedSteps(ReducedPrecisionCell cell, LayerDirection ld, float* x)
-    {
-        cell.Prepare(ld, _plan.TotalRows, _plan.BatchSize);
-        cell.ProjectInput(ld, x, _plan.TotalRows);
-        int T = _plan.SeqLength;
-        for (int k = 0; k < T; k++)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            cell.Step(ld, _plan.RowsAt(t), _plan.OffsetOf(t));
-        }
-    }
-
     private void DisposeReduced()
     {
         if (_reduced != null)
             foreach (ReducedPrecisionCell c in _reduced) c.Dispose();
         _reduced = null;
+        _runner.Reduced = null;
     }
 }

@@ -1,5 +1,6 @@
 using MklRnn.Cells;
 using MklRnn.Core;
+using MklRnn.Threading;
 using MklRnn.Memory;
 
 namespace MklRnn.Layers;
@@ -20,7 +21,7 @@ public sealed unsafe partial class RecurrentStack
     /// </summary>
     public void BeginSteps(int batchSize, int maxSteps, ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, bool training = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(BeginSteps));
         if (training) RequireFloat32("training");
         if (Config.Bidirectional)
             throw new InvalidOperationException("stepping needs a unidirectional stack: a reverse direction needs the whole sequence first");
@@ -35,12 +36,12 @@ public sealed unsafe partial class RecurrentStack
             Shapes.RequireOptional("c0", c0.Length, [L, batchSize, Config.HiddenSize], "as (layers, N, hidden)");
         else if (!c0.IsEmpty)
             throw new ArgumentException($"c0 is for LSTM only; this stack is {Config.ModeName}", nameof(c0));
+        if (training) RequireOwnedWeights();
         Interop.NativeLoader.EnsureLoaded();
 
         _tape = TapeState.None;
         _steppedTape = training;
-        _steps = training ? StepsState.Training : StepsState.Inference;
-        _stepCount = 0;
+        _stepped.Begin(training, maxSteps);
         _plan.Build(training ? maxSteps : 1, batchSize, default);
         long rows = _plan.TotalRows;
         _input.Ensure(rows * Config.InputSize);
@@ -49,13 +50,11 @@ public sealed unsafe partial class RecurrentStack
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                ld.Reserve(_plan, training);
                 ReducedPrecisionCell? reduced = training ? null : _reduced?[l];
-                if (reduced != null) reduced.Prepare(ld, batchSize, batchSize);
-                else ld.PackWeights(batchSize, training);
-                ld.Y = _outputs[l].Ensure(rows * Config.OutputSize);
-                ld.LdY = Config.OutputSize;
-                LoadState(pH0, pC0, l, ld);
+                ld.Prepare(rows, batchSize, training, packWeights: reduced == null);
+                reduced?.Prepare(ld, batchSize, batchSize);
+                _outputs[l].Ensure(rows * Config.OutputSize);
+                _runner.LoadState(pH0, pC0, l, ld);
             }
         }
         if (training) RecordTape();
@@ -64,17 +63,14 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>One step: input (N, I) in, the top layer's h (N, Hout) out.</summary>
     public void Step(ReadOnlySpan<float> input, Span<float> output)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_steps is not (StepsState.Inference or StepsState.Training))
-            throw new InvalidOperationException("Step needs BeginSteps first (and no backward started since)");
-        bool training = _steps == StepsState.Training;
+        using CallGuard.Scope call = _guard.Enter(nameof(Step));
+        int step = _stepped.NextStep();
+        bool training = _stepped.Training;
         int N = _plan.BatchSize, L = Config.NumLayers, width = Config.OutputSize;
         Shapes.Require("input", input.Length, [N, Config.InputSize], "as (N, input size)");
         Shapes.Require("output", output.Length, [N, width], "as (N, hidden)");
-        if (training && _stepCount == _plan.SeqLength)
-            throw new InvalidOperationException($"BeginSteps reserved {_plan.SeqLength} training steps; all are used");
 
-        long o = training ? (long)_stepCount * N : 0;
+        long o = training ? (long)step * N : 0;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pInput = input, pOutput = output)
         {
@@ -87,42 +83,41 @@ public sealed unsafe partial class RecurrentStack
                 if (reduced != null)
                 {
                     reduced.ProjectInput(ld, x, N); // inference: o = 0
-                    reduced.Step(ld, N, 0);
+                    reduced.Step(ld, new LayerRows(_outputs[l].Pointer, width), N, 0);
                 }
                 else
                 {
-                    Gemm.Multiply(false, true, N, ld.GH, ld.I, 1f, x, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer + o * ld.GH, ld.GH);
-                    _cell.Forward(ld, N, (int)o, 0, training);
+                    InputGemms.Project(ld, x, N, ld.Gates.Pointer + o * ld.GH);
+                    _cell.Forward(ld, new LayerRows(_outputs[l].Pointer, width), N, (int)o, 0, training);
                 }
                 x = training && Config.Dropout > 0 && l < L - 1
                     ? ApplyDropout(l, o, N, _plan.TotalRows) + o * width
-                    : ld.Y + o * width;
+                    : _outputs[l].Pointer + o * width;
             }
-            Rows.Copy(_cells[L - 1].Y + o * width, width, pOutput, width, N, width);
+            Rows.Copy(_outputs[L - 1].Pointer + o * width, width, pOutput, width, N, width);
         }
-        _stepCount++;
+        _stepped.StepDone();
     }
 
     /// <summary>The running state after the last step: h (L, N, Hout); c (L, N, H) for LSTM, or empty to skip.</summary>
     public void CopyState(Span<float> h, Span<float> c = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_steps == StepsState.Off) throw new InvalidOperationException("CopyState needs BeginSteps first");
+        using CallGuard.Scope call = _guard.Enter(nameof(CopyState));
+        _stepped.RequireStarted(nameof(CopyState));
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.Require("h", h.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("c", c.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
         else if (!c.IsEmpty) throw new ArgumentException($"c is for LSTM only; this stack is {Config.ModeName}", nameof(c));
         fixed (float* pH = h, pC = c)
-            for (int l = 0; l < L; l++) StoreState(pH, pC, l, _cells[l]);
+            for (int l = 0; l < L; l++) _runner.StoreState(pH, pC, l, _cells[l]);
     }
 
     /// <summary>Starts the stepped backward; gradHn (L, N, Hout) / gradCn (L, N, H): gradients w.r.t. the final state, or empty.</summary>
     public void BeginStepsBackward(ReadOnlySpan<float> gradHn = default, ReadOnlySpan<float> gradCn = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(BeginStepsBackward));
         ValidateTape(stepped: true);
-        if (_steps != StepsState.Training)
-            throw new InvalidOperationException("BeginStepsBackward follows the training steps, once");
+        _stepped.BeginBackward();
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.RequireOptional("gradHn", gradHn.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("gradCn", gradCn.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
@@ -132,12 +127,11 @@ public sealed unsafe partial class RecurrentStack
         {
             for (int l = 0; l < L; l++)
             {
-                _cells[l].DY = _outputGrads[l].Ensure(_plan.TotalRows * (long)Config.OutputSize);
-                LoadGradState(pGradHn, pGradCn, l, _cells[l]);
+                _outputGrads[l].Ensure(_plan.TotalRows * (long)Config.OutputSize);
+                _runner.LoadGradState(pGradHn, pGradCn, l, _cells[l]);
             }
         }
-        _steps = StepsState.Backward;
-        _backwardStep = _stepCount;
+        _stepped.BackwardStarted();
     }
 
     /// <summary>
@@ -146,25 +140,24 @@ public sealed unsafe partial class RecurrentStack
     /// </summary>
     public void BackwardStep(ReadOnlySpan<float> gradOutput, Span<float> gradInput)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_steps != StepsState.Backward) throw new InvalidOperationException("BackwardStep needs BeginStepsBackward first");
-        if (_backwardStep == 0) throw new InvalidOperationException($"all {_stepCount} steps were already handled; call EndStepsBackward");
+        using CallGuard.Scope call = _guard.Enter(nameof(BackwardStep));
+        int step = _stepped.NextBackwardStep();
         int N = _plan.BatchSize, L = Config.NumLayers, width = Config.OutputSize;
         Shapes.Require("gradOutput", gradOutput.Length, [N, width], "as (N, hidden)");
         Shapes.Require("gradInput", gradInput.Length, [N, Config.InputSize], "as (N, input size)");
-        _backwardStep--;
-        int o = _backwardStep * N;
+        _stepped.BackwardStepDone();
+        int o = step * N;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradOutput = gradOutput, pGradInput = gradInput)
         {
-            Rows.Copy(pGradOutput, width, _cells[L - 1].DY + (long)o * width, width, N, width);
+            Rows.Copy(pGradOutput, width, _outputGrads[L - 1].Pointer + (long)o * width, width, N, width);
             for (int l = L - 1; l >= 0; l--)
             {
                 LayerDirection ld = _cells[l];
-                _cell.Backward(ld, N, o, 0);
+                _cell.Backward(ld, new LayerRows(_outputs[l].Pointer, width), new LayerRows(_outputGrads[l].Pointer, width), N, o, 0);
                 // This step's input gradient: the layer below's output gradient (through its dropout), or the caller's.
-                float* dx = (l == 0 ? _inputGrad.Pointer : _cells[l - 1].DY) + (long)o * ld.I;
-                Gemm.Multiply(false, false, N, ld.I, ld.GH, 1f, ld.Gates.Pointer + (long)o * ld.GH, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
+                float* dx = (l == 0 ? _inputGrad.Pointer : _outputGrads[l - 1].Pointer) + (long)o * ld.I;
+                InputGemms.InputGradient(ld, ld.Gates.Pointer + (long)o * ld.GH, N, dx);
                 if (l > 0 && Config.Dropout > 0) MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer + (long)o * ld.I, (long)N * ld.I);
             }
             Rows.Copy(_inputGrad.Pointer + (long)o * Config.InputSize, Config.InputSize, pGradInput, Config.InputSize, N, Config.InputSize);
@@ -174,24 +167,23 @@ public sealed unsafe partial class RecurrentStack
     /// <summary>Ends the stepped backward: accumulates every parameter gradient over all steps; writes gradH0 / gradC0 when not empty.</summary>
     public void EndStepsBackward(Span<float> gradH0 = default, Span<float> gradC0 = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_steps != StepsState.Backward) throw new InvalidOperationException("EndStepsBackward needs BeginStepsBackward first");
-        if (_backwardStep != 0) throw new InvalidOperationException($"{_backwardStep} steps still need BackwardStep before EndStepsBackward");
+        using CallGuard.Scope call = _guard.Enter(nameof(EndStepsBackward));
+        _stepped.RequireBackwardComplete();
         int L = Config.NumLayers, N = _plan.BatchSize;
         Shapes.RequireOptional("gradH0", gradH0.Length, [L, N, Config.OutputHiddenSize], "as (layers, N, hidden)");
         if (Config.Cell == CellKind.Lstm) Shapes.RequireOptional("gradC0", gradC0.Length, [L, N, Config.HiddenSize], "as (layers, N, hidden)");
-        int rows = _stepCount * N;
+        int rows = _stepped.StepCount * N;
         using var kernelThreads = KernelThreadScope.MatchMkl();
         fixed (float* pGradH0 = gradH0, pGradC0 = gradC0)
         {
             for (int l = 0; l < L; l++)
             {
                 LayerDirection ld = _cells[l];
-                StoreGradState(pGradH0, pGradC0, l, ld);
-                AccumulateWeightGradients(ld, l == 0 ? _input.Pointer : LayerInput(l), rows);
+                _runner.StoreGradState(pGradH0, pGradC0, l, ld);
+                _runner.AccumulateWeightGradients(ld, l == 0 ? _input.Pointer : LayerInput(l), rows);
             }
         }
         _tape = TapeState.Consumed;
-        _steps = StepsState.Off;
+        _stepped.Stop();
     }
 }

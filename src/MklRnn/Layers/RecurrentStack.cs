@@ -1,4 +1,5 @@
 using MklRnn.Cells;
+using MklRnn.Threading;
 using MklRnn.Core;
 using MklRnn.Interop;
 using MklRnn.Memory;
@@ -12,13 +13,15 @@ namespace MklRnn.Layers;
 /// weights and one fused kernel call. Forward with training = true keeps what <see cref="Backward"/>
 /// needs; Backward accumulates every parameter gradient (+=) and returns input and state gradients.
 /// Work buffers are pooled native memory reused across calls: a call of an already-seen shape
-/// allocates nothing. Not thread-safe: one call at a time per instance.
+/// allocates nothing. One call at a time per instance: a call while another runs (another thread)
+/// throws InvalidOperationException; Dispose during a call takes effect at its end.
 /// </summary>
 public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 {
-    private readonly LayerDirection[] _cells; // [layer * D + direction]
+    private readonly RecurrentWeights _weights;
+    private readonly bool _ownsWeights;
+    private readonly LayerDirection[] _cells; // [layer * D + direction], over _weights.Directions
     private readonly Cell _cell;
-    private readonly Parameter[] _parameters;
     private readonly SequencePlan _plan = new();
     private readonly Workspace _input = new("input");       // (R, I) gathered input (layer 0)
     private readonly Workspace _inputGrad = new("dinput");  // (R, I) gradient w.r.t. the gathered input
@@ -29,56 +32,44 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private readonly Workspace[] _droppedOutputs;           // per layer but the last (R, D*Hout): output * mask
     private readonly int[] _versionsAtForward;
     private Random _dropoutRandom;
-    private readonly Action<int> _forwardDirection;
-    private readonly Action<int> _backwardDirection;
-    private readonly Action<int, int> _directionsOnPair;
-    private Action<int>? _directionJob;
     private readonly ThreadPair _pair = new("MklRnn side thread");
-    private ColumnSplitSteps? _columnSplit;
-    private BatchSplitSteps? _batchSplit;
-    private CallState _call;
+    private readonly LayerRunner _runner;
     private TapeState _tape;
     private bool _steppedTape;        // the tape was recorded by BeginSteps/Step
-    private StepsState _steps;
-    private int _stepCount;           // steps taken since BeginSteps
-    private int _backwardStep;        // next step BackwardStep handles, counting down
-    private bool _disposed;
+    private readonly RowLayout _layout;
+    private readonly SteppedRun _stepped = new(); // the stepped API's state (RecurrentStack.Steps.cs)
+    private readonly CallGuard _guard;
 
     private enum TapeState { None, Recorded, Consumed }
 
-    private enum StepsState { Off, Inference, Training, Backward }
 
     /// <param name="config">The architecture.</param>
     /// <param name="seed">Seed of the initialisation (and of the dropout masks).</param>
     /// <param name="namePrefix">Prepended to every parameter name (e.g. "encoder.rnn."), so several stacks can share one optimizer or file.</param>
     public RecurrentStack(RnnConfig config, int seed = 0, string namePrefix = "")
+        : this(new RecurrentWeights(config, seed, namePrefix), ownsWeights: true)
     {
-        ArgumentNullException.ThrowIfNull(namePrefix);
-        ArgumentNullException.ThrowIfNull(config);
-        config.Validate();
-        Config = config;
-        int D = config.Directions, L = config.NumLayers;
-        _cells = new LayerDirection[L * D];
-        for (int l = 0; l < L; l++)
-            for (int d = 0; d < D; d++)
-                _cells[l * D + d] = new LayerDirection(config, l, d, namePrefix);
-        _parameters = _cells.SelectMany(c => c.Parameters()).ToArray();
-        _versionsAtForward = new int[_parameters.Length];
+        _dropoutRandom = new Random(seed);
+    }
+
+    /// <summary>A stack running these weights: owning them (disposes them), or a session sharing them (inference only).</summary>
+    internal RecurrentStack(RecurrentWeights weights, bool ownsWeights)
+    {
+        _weights = weights;
+        _ownsWeights = ownsWeights;
+        RnnConfig config = Config = weights.Config;
+        int L = config.NumLayers;
+        _cells = weights.Directions.Select(w => new LayerDirection(w)).ToArray();
+        _versionsAtForward = new int[weights.Parameters.Count];
         _cell = Cell.For(config);
         _outputs = Enumerable.Range(0, L).Select(l => new Workspace($"output_l{l}")).ToArray();
         _outputGrads = Enumerable.Range(0, L).Select(l => new Workspace($"doutput_l{l}")).ToArray();
         _dropoutMasks = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_mask_l{l}")).ToArray();
         _droppedOutputs = Enumerable.Range(0, L).Select(l => new Workspace($"dropout_out_l{l}")).ToArray();
-        _dropoutRandom = new Random(seed);
-        _forwardDirection = ForwardDirection;
-        _backwardDirection = BackwardDirection;
-        // Direction d on pair thread d (both on one thread when the team grants one).
-        _directionsOnPair = (thread, threads) =>
-        {
-            for (int d = thread; d < Config.Directions; d += threads) _directionJob!(d);
-        };
-        _copyOnPair = CopyShare;
-        ResetParameters(seed);
+        _dropoutRandom = new Random(0);
+        _layout = new RowLayout(_plan, config.BatchFirst, _pair);
+        _runner = new LayerRunner(config, _cells, _cell, _plan, _layout, _pair);
+        _guard = new CallGuard(this, Release);
     }
 
     /// <summary>
@@ -89,23 +80,32 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// split their batch over the pair for a whole step loop (<see cref="BatchSplitSteps"/>). Default: on
     /// with two or more cores.
     /// </summary>
-    public bool UseSideThread { get; set; } = Environment.ProcessorCount >= 2;
+    public bool UseSideThread
+    {
+        get => _runner.TwoThreads;
+        set => _runner.TwoThreads = value;
+    }
 
     public RnnConfig Config { get; }
 
+    /// <summary>The weights this stack runs (shared with its sessions, <see cref="RecurrentWeights.CreateSession"/>).</summary>
+    public RecurrentWeights Weights => _weights;
+
+    /// <summary>The step loop the last Forward / Backward ran (both directions run the same kind).</summary>
+    internal StepLoopKind LastForwardLoop => _runner.LastForwardLoop;
+    internal StepLoopKind LastBackwardLoop => _runner.LastBackwardLoop;
+
+    /// <summary>True while a call runs on this stack (for tests of concurrent misuse).</summary>
+    internal bool InCall => _guard.InCall;
+
     /// <summary>All parameters, PyTorch names, layer by layer, forward direction first.</summary>
-    public IReadOnlyList<Parameter> Parameters => _parameters;
+    public IReadOnlyList<Parameter> Parameters => _weights.Parameters;
 
     /// <summary>The parameter with this PyTorch name (e.g. "weight_hh_l1_reverse").</summary>
-    public Parameter this[string name] =>
-        Array.Find(_parameters, p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}' in this {Config.ModeName} stack");
+    public Parameter this[string name] => _weights[name];
 
     /// <summary>PyTorch's default initialisation: every parameter uniform in [-1/sqrt(H), 1/sqrt(H)].</summary>
-    public void ResetParameters(int seed)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ParameterInit.UniformFanIn(_parameters, Config.HiddenSize, seed);
-    }
+    public void ResetParameters(int seed) => _weights.ResetParameters(seed);
 
     /// <summary>Reseeds the dropout mask generator (training runs with dropout are then repeatable).</summary>
     public void SeedDropout(int seed) => _dropoutRandom = new Random(seed);
@@ -113,8 +113,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (Parameter p in _parameters) p.ZeroGrad();
+        foreach (Parameter p in Parameters) p.ZeroGrad();
     }
 
     /// <summary>
@@ -134,13 +133,14 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         Span<float> hN = default, Span<float> cN = default,
         ReadOnlySpan<int> lengths = default, bool training = false)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Forward));
         if (training) RequireFloat32("training");
         ValidateForward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+        if (training) RequireOwnedWeights();
         NativeLoader.EnsureLoaded();
         _tape = TapeState.None;
         _steppedTape = false;
-        _steps = StepsState.Off;
+        _stepped.Stop();
 
         int N = batchSize, L = Config.NumLayers, D = Config.Directions;
         _plan.Build(seqLength, batchSize, lengths);
@@ -153,15 +153,14 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             // place (the packed layout is then the caller's layout); otherwise rows are gathered and scattered.
             bool inPlace = !training && !Config.BatchFirst && !_plan.HasLengths;
             float* x = inPlace ? pInput : _input.Ensure((long)R * Config.InputSize);
-            if (!inPlace) Gather(pInput, Config.InputSize, x);
+            if (!inPlace) _layout.Gather(pInput, Config.InputSize, x, UseSideThread);
             for (int l = 0; l < L; l++)
             {
                 float* y = inPlace && l == L - 1 ? pOutput : _outputs[l].Ensure((long)R * width);
-                _call = new CallState { Layer = l, X = x, Y = y, H0 = pH0, C0 = pC0, HN = pHN, CN = pCN, Training = training };
-                RunDirections(_forwardDirection);
+                _runner.Forward(l, x, y, pH0, pC0, pHN, pCN, training);
                 x = training && Config.Dropout > 0 && l < L - 1 ? ApplyDropout(l, 0, R, R) : y;
             }
-            if (!inPlace) Scatter(x, width, pOutput);
+            if (!inPlace) _layout.Scatter(x, width, pOutput, UseSideThread);
         }
 
         if (training) RecordTape();
@@ -169,8 +168,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
 
     private void RecordTape()
     {
-        for (int i = 0; i < _parameters.Length; i++) _versionsAtForward[i] = _parameters[i].Version;
+        for (int i = 0; i < _versionsAtForward.Length; i++) _versionsAtForward[i] = Parameters[i].Version;
         _tape = TapeState.Recorded;
+    }
+
+    /// <summary>Training accumulates into the parameters' gradients, which a session shares with others.</summary>
+    private void RequireOwnedWeights()
+    {
+        if (!_ownsWeights)
+            throw new InvalidOperationException("this session shares its weights (RecurrentWeights.CreateSession) and runs inference only; train with the RecurrentStack that owns the weights");
     }
 
     /// <summary>
@@ -183,7 +189,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         ReadOnlySpan<float> gradHn = default, ReadOnlySpan<float> gradCn = default,
         Span<float> gradH0 = default, Span<float> gradC0 = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using CallGuard.Scope call = _guard.Enter(nameof(Backward));
         ValidateBackward(gradOutput, gradInput, gradHn, gradCn, gradH0, gradC0);
         _tape = TapeState.Consumed;
 
@@ -196,7 +202,7 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             // the gradient it still reads).
             bool inPlace = !Config.BatchFirst && !_plan.HasLengths && !gradOutput.Overlaps(gradInput);
             float* dy = inPlace ? pGradOutput : _outputGrads[L - 1].Ensure((long)R * width);
-            if (!inPlace) Gather(pGradOutput, width, dy);
+            if (!inPlace) _layout.Gather(pGradOutput, width, dy, UseSideThread);
             for (int l = L - 1; l >= 0; l--)
             {
                 int inputWidth = Config.LayerInputSize(l);
@@ -207,135 +213,19 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
                 // Each direction writes its share of the input gradient (the reverse one to its own buffer,
                 // as it may run concurrently), then the shares are summed.
                 float* dxReverse = D == 2 ? _inputGradReverse.Ensure((long)R * inputWidth) : null;
-                _call = new CallState { Layer = l, X = x, DY = dy, DX = dx, DXReverse = dxReverse, H0 = pGradH0, C0 = pGradC0, HN = pGradHn, CN = pGradCn };
-                RunDirections(_backwardDirection);
+                _runner.Backward(l, x, _outputs[l].Pointer, dy, dx, dxReverse, pGradH0, pGradC0, pGradHn, pGradCn);
                 if (D == 2) Rows.Add(dx, inputWidth, dxReverse, inputWidth, dx, inputWidth, R, inputWidth);
                 if (l > 0 && Config.Dropout > 0)
                     MultiplyInPlace(dx, _dropoutMasks[l - 1].Pointer, (long)R * inputWidth);
                 dy = dx;
             }
-            if (!inPlace) Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput);
+            if (!inPlace) _layout.Scatter(_inputGrad.Pointer, Config.InputSize, pGradInput, UseSideThread);
         }
-    }
-
-    /// <summary>
-    /// Runs a per-direction job for both directions of the layer in <see cref="_call"/> at once, one per
-    /// thread of the <see cref="ThreadPair"/> (MKL's team, or this thread and the side thread), each with
-    /// MKL single-threaded, so the two cores are shared out by direction instead of by GEMM.
-    /// </summary>
-    private void RunDirections(Action<int> job)
-    {
-        if (Config.Directions == 1 || !UseSideThread)
-        {
-            // One direction at a time on this thread: the shim's kernels split large blocks over as many
-            // threads as MKL uses (same OpenMP pool), instead of leaving the other cores idle.
-            using var kernelThreads = KernelThreadScope.MatchMkl();
-            for (int d = 0; d < Config.Directions; d++) job(d);
-            return;
-        }
-        _directionJob = job;
-        _pair.Run(_directionsOnPair);
-    }
-
-    /// <summary>Forward of one direction of layer _call.Layer: input projection GEMM, the step loop, final state.</summary>
-    private void ForwardDirection(int d)
-    {
-        CallState call = _call;
-        int D = Config.Directions, R = _plan.TotalRows;
-        LayerDirection ld = _cells[call.Layer * D + d];
-        ReducedPrecisionCell? reduced = call.Training ? null : _reduced?[call.Layer * D + d];
-        ld.Reserve(_plan, call.Training);
-        if (reduced == null) ld.PackWeights(_plan.BatchSize, call.Training);
-        ld.Y = call.Y;
-        ld.LdY = Config.OutputSize;
-        LoadState(call.H0, call.C0, call.Layer * D + d, ld);
-        if (reduced != null)
-        {
-            RunReducedSteps(reduced, ld, call.X);
-        }
-        else if (D == 1 && UseSideThread && ColumnSplitSteps.Applies(Config, _plan, call.Training))
-        {
-            _columnSplit ??= new ColumnSplitSteps();
-            _columnSplit.Run(ld, _pair, call.X, _plan);
-        }
-        else if (UsesBatchSplit(call.Training))
-        {
-            BatchSplit.RunForward(ld, _plan, call.X, call.Training);
-        }
-        else
-        {
-            // Input projections of all steps at once: gates (R, G*H) = x (R, I) W_ih^T.
-            Gemm.Multiply(false, true, R, ld.GH, ld.I, 1f, call.X, ld.I, ld.WeightIh.DataPointer, ld.I, 0f, ld.Gates.Pointer, ld.GH);
-            RunSteps(ld, call.Training);
-        }
-        StoreState(call.HN, call.CN, call.Layer * D + d, ld);
-    }
-
-    /// <summary>Backward of one direction of layer _call.Layer: the step loop, then its weight gradients.</summary>
-    private void BackwardDirection(int d)
-    {
-        CallState call = _call;
-        int D = Config.Directions;
-        LayerDirection ld = _cells[call.Layer * D + d];
-        ld.DY = call.DY;
-        LoadGradState(call.HN, call.CN, call.Layer * D + d, ld);
-        float* dx = d == 0 ? call.DX : call.DXReverse;
-        bool split = UsesBatchSplit(training: true);
-        if (split) BatchSplit.RunBackward(ld, _plan, dx); // the step loop and dx
-        else RunStepsBackward(ld);
-        StoreGradState(call.H0, call.C0, call.Layer * D + d, ld);
-        AccumulateWeightGradients(ld, call.X, _plan.TotalRows);
-        // This direction's share of the input gradient: one GEMM over all R rows.
-        if (!split)
-            Gemm.Multiply(false, false, _plan.TotalRows, ld.I, ld.GH, 1f, ld.Gates.Pointer, ld.GH, ld.WeightIh.DataPointer, ld.I, 0f, dx, ld.I);
-    }
-
-    /// <summary>The arguments of the layer being run, shared with the side thread.</summary>
-    private struct CallState
-    {
-        public int Layer;
-        public bool Training;
-        public float* X;   // layer input (R, I)
-        public float* Y;   // forward: layer output (R, D*Hout)
-        public float* DY;  // backward: gradient w.r.t. the layer output
-        public float* DX, DXReverse; // backward: each direction's share of the gradient w.r.t. the layer input
-        public float* H0, C0, HN, CN; // forward: initial / final states; backward: gradH0, gradC0, gradHn, gradCn
-    }
-
-    /// <summary>After a backward loop over R rows: every weight and bias gradient of ld, as GEMMs over all rows.</summary>
-    private void AccumulateWeightGradients(LayerDirection ld, float* x, int rows)
-    {
-        _cell.AccumulateRecurrentGradients(ld, rows);
-        Gemm.Multiply(true, false, ld.GH, ld.I, rows, 1f, ld.Gates.Pointer, ld.GH, x, ld.I, 1f, ld.WeightIh.GradPointer, ld.I);
     }
 
     /// <summary>The input of layer l (l > 0): the layer below's output, after dropout in training.</summary>
     private float* LayerInput(int l) =>
         Config.Dropout > 0 ? _droppedOutputs[l - 1].Pointer : _outputs[l - 1].Pointer;
-
-    private BatchSplitSteps BatchSplit => _batchSplit ??= new BatchSplitSteps(_cell, _pair);
-
-    private bool UsesBatchSplit(bool training) => UseSideThread && BatchSplitSteps.Applies(Config, _plan, training);
-
-    private void RunSteps(LayerDirection ld, bool training)
-    {
-        int T = _plan.SeqLength;
-        for (int k = 0; k < T; k++)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Forward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0, training);
-        }
-    }
-
-    private void RunStepsBackward(LayerDirection ld)
-    {
-        int T = _plan.SeqLength;
-        for (int k = T - 1; k >= 0; k--)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            _cell.Backward(ld, _plan.RowsAt(t), _plan.OffsetOf(t), 0);
-        }
-    }
 
     /// <summary>Inverted dropout on rows [first, first + rows) of layer l's output; returns the dropped buffer.</summary>
     private float* ApplyDropout(int l, long first, long rows, long capacityRows)
@@ -352,54 +242,6 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
     private static void MultiplyInPlace(float* values, float* factors, long count)
     {
         for (long i = 0; i < count; i++) values[i] *= factors[i];
-    }
-
-    /// <summary>Running state of (layer, direction) index s from h0/c0 (batch order -> packed order), or zeros.</summary>
-    private void LoadState(float* h0, float* c0, int s, LayerDirection ld)
-    {
-        LoadRows(h0, s, ld.Hout, ld.HState.Pointer);
-        if (Config.Cell == CellKind.Lstm) LoadRows(c0, s, ld.H, ld.CState.Pointer);
-    }
-
-    private void StoreState(float* hN, float* cN, int s, LayerDirection ld)
-    {
-        StoreRows(ld.HState.Pointer, s, ld.Hout, hN);
-        if (Config.Cell == CellKind.Lstm) StoreRows(ld.CState.Pointer, s, ld.H, cN);
-    }
-
-    private void LoadGradState(float* gradHn, float* gradCn, int s, LayerDirection ld)
-    {
-        LoadRows(gradHn, s, ld.Hout, ld.DhState.Pointer);
-        if (Config.Cell == CellKind.Lstm) LoadRows(gradCn, s, ld.H, ld.DcState.Pointer);
-    }
-
-    private void StoreGradState(float* gradH0, float* gradC0, int s, LayerDirection ld)
-    {
-        StoreRows(ld.DhState.Pointer, s, ld.Hout, gradH0);
-        if (Config.Cell == CellKind.Lstm) StoreRows(ld.DcState.Pointer, s, ld.H, gradC0);
-    }
-
-    /// <summary>state[j] = source[s, order[j]] (a (S, N, width) tensor), or zeros when source is null.</summary>
-    private void LoadRows(float* source, int s, int width, float* state)
-    {
-        int N = _plan.BatchSize;
-        if (source == null)
-        {
-            new Span<float>(state, N * width).Clear();
-            return;
-        }
-        ReadOnlySpan<int> order = _plan.Order;
-        for (int j = 0; j < N; j++)
-            new ReadOnlySpan<float>(source + ((long)s * N + order[j]) * width, width).CopyTo(new Span<float>(state + (long)j * width, width));
-    }
-
-    private void StoreRows(float* state, int s, int width, float* destination)
-    {
-        if (destination == null) return;
-        int N = _plan.BatchSize;
-        ReadOnlySpan<int> order = _plan.Order;
-        for (int j = 0; j < N; j++)
-            new ReadOnlySpan<float>(state + (long)j * width, width).CopyTo(new Span<float>(destination + ((long)s * N + order[j]) * width, width));
     }
 
     // ---------------------------------------------------------------- validation
@@ -472,9 +314,9 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
             throw new InvalidOperationException(stepped
                 ? "the last training forward was a whole-sequence Forward; use Backward"
                 : "the last training forward was stepped (BeginSteps); use BeginStepsBackward / BackwardStep / EndStepsBackward");
-        for (int i = 0; i < _parameters.Length; i++)
-            if (_parameters[i].Version != _versionsAtForward[i])
-                throw new InvalidOperationException($"parameter {_parameters[i].Name} changed after the training forward; run the forward again before Backward");
+        for (int i = 0; i < _versionsAtForward.Length; i++)
+            if (Parameters[i].Version != _versionsAtForward[i])
+                throw new InvalidOperationException($"parameter {Parameters[i].Name} changed after the training forward; run the forward again before Backward");
     }
 
     private void ValidateBackward(ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<float> gradHn,
@@ -497,13 +339,15 @@ public sealed unsafe partial class RecurrentStack : IParameterized, IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Frees the native memory; during a call on another thread, at that call's end.</summary>
+    public void Dispose() => _guard.Dispose();
+
+    private void Release()
     {
-        if (_disposed) return;
-        _disposed = true;
         _pair.Dispose();
         DisposeReduced();
         foreach (LayerDirection c in _cells) c.Dispose();
+        if (_ownsWeights) _weights.Dispose();
         _input.Dispose();
         _inputGrad.Dispose();
         _inputGradReverse.Dispose();

@@ -93,7 +93,7 @@ public static class BeamSearch
                     int row = first + j;
                     if (position[row] < 0) continue;
                     Span<float> lp = logits.AsSpan(position[row] * V, V);
-                    LogSoftmax.InPlace(lp);
+                    Softmax.LogInPlace(lp);
                     for (int v = 0; v < V; v++) Insert(score[row] + lp[v], row, v, ref candidates);
                 }
                 int kept = 0;

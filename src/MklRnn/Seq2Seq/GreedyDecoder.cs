@@ -1,3 +1,5 @@
+using MklRnn.Core;
+
 namespace MklRnn.Seq2Seq;
 
 /// <summary>
@@ -36,7 +38,7 @@ public static class GreedyDecoder
             {
                 int r = live[i];
                 Span<float> row = logits.AsSpan(i * V, V);
-                LogSoftmax.InPlace(row);
+                Softmax.LogInPlace(row);
                 int best = 0;
                 for (int v = 1; v < V; v++) if (row[v] > row[best]) best = v;
                 logProbability[r] += row[best];

@@ -171,7 +171,8 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         {
             _tanh.Ensure(rows * _width * H);
             // The key half of W_a [h_t; h_s] does not depend on the step: one GEMM for all keys.
-            Gemm.Multiply(false, true, S * N, H, H, 1f, k, H, _wa!.DataPointer + H, 2 * H, 0f, _projectedKeys.Ensure((long)S * N * H), H);
+            Gemm.Multiply(m: S * N, n: H, k: H, Matrix.Of(k, H), Matrix.Of(_wa!.DataPointer + H, 2 * H).T,
+                Matrix.Of(_projectedKeys.Ensure((long)S * N * H), H));
         }
     }
 
@@ -257,14 +258,14 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         Rows.Copy(query, H, q, 2 * H, N, H);
         float* qp = Score == AttentionScore.Dot ? null : _projectedQuery.Pointer + r0 * H;
         if (Score == AttentionScore.General)
-            Gemm.Multiply(false, false, N, H, H, 1f, q, 2 * H, _wa!.DataPointer, H, 0f, qp, H);  // h_tᵀ W_a
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(q, 2 * H), Matrix.Of(_wa!.DataPointer, H), Matrix.Of(qp, H));  // h_tᵀ W_a
         else if (Score == AttentionScore.Concat)
-            Gemm.Multiply(false, true, N, H, H, 1f, q, 2 * H, _wa!.DataPointer, 2 * H, 0f, qp, H); // W_a[:, :H] h_t
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(q, 2 * H), Matrix.Of(_wa!.DataPointer, 2 * H).T, Matrix.Of(qp, H)); // W_a[:, :H] h_t
         float* predictor = null;
         if (Kind == AttentionKind.LocalPredictive)
         {
             predictor = _predictor.Pointer + r0 * H;
-            Gemm.Multiply(false, true, N, H, H, 1f, q, 2 * H, _wp!.DataPointer, H, 0f, predictor, H); // W_p h_t
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(q, 2 * H), Matrix.Of(_wp!.DataPointer, H).T, Matrix.Of(predictor, H)); // W_p h_t
             for (long i = 0; i < (long)N * H; i++) predictor[i] = MathF.Tanh(predictor[i]);
         }
 
@@ -294,7 +295,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
                     _ => ConcatScore(qp + (long)n * H, _projectedKeys.Pointer + ((long)(start + j) * N + n) * H, _tanh.Pointer + (row * W + j) * H),
                 };
             }
-            VectorOps.Softmax(a, count);
+            Softmax.InPlace(new Span<float>(a, count));
             new Span<float>(a + count, W - count).Clear();
             if (Kind == AttentionKind.LocalPredictive)
             {
@@ -309,7 +310,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         }
         // h̃ = tanh(W_c [c; h]).
         float* outp = _attentional.Pointer + r0 * H;
-        Gemm.Multiply(false, true, N, H, 2 * H, 1f, ch, 2 * H, _wc.DataPointer, 2 * H, 0f, outp, H);
+        Gemm.Multiply(m: N, n: H, k: 2 * H, Matrix.Of(ch, 2 * H), Matrix.Of(_wc.DataPointer, 2 * H).T, Matrix.Of(outp, H));
         for (long i = 0; i < (long)N * H; i++) outp[i] = MathF.Tanh(outp[i]);
     }
 
@@ -389,7 +390,7 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         for (long i = 0; i < (long)N * H; i++) dpre[i] = gradOut[i] * (1f - outp[i] * outp[i]);
         // d[c; h] = dpre W_c.
         float* dch = _gradContextQuery.Pointer;
-        Gemm.Multiply(false, false, N, 2 * H, H, 1f, dpre, H, _wc.DataPointer, 2 * H, 0f, dch, 2 * H);
+        Gemm.Multiply(m: N, n: 2 * H, k: H, Matrix.Of(dpre, H), Matrix.Of(_wc.DataPointer, 2 * H), Matrix.Of(dch, 2 * H));
         Rows.Copy(dch + H, 2 * H, gradQuery, H, N, H);
 
         bool predictive = Kind == AttentionKind.LocalPredictive;
@@ -459,12 +460,13 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         }
         // Query gradient through the projected query: general q W_a -> dqp W_aᵀ; concat W_a[:, :H] q -> dqp W_a[:, :H].
         if (Score == AttentionScore.General)
-            Gemm.Multiply(false, true, N, H, H, 1f, dqp, H, _wa!.DataPointer, H, 1f, gradQuery, H);
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(dqp, H), Matrix.Of(_wa!.DataPointer, H).T,
+                Matrix.Of(gradQuery, H), beta: 1f);
         else if (Score == AttentionScore.Concat)
-            Gemm.Multiply(false, false, N, H, H, 1f, dqp, H, _wa!.DataPointer, 2 * H, 1f, gradQuery, H);
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(dqp, H), Matrix.Of(_wa!.DataPointer, 2 * H), Matrix.Of(gradQuery, H), beta: 1f);
         // And through p_t: W_p h_t -> dpre W_p.
         if (predictive)
-            Gemm.Multiply(false, false, N, H, H, 1f, _gradPredictor.Pointer + r0 * H, H, _wp!.DataPointer, H, 1f, gradQuery, H);
+            Gemm.Multiply(m: N, n: H, k: H, Matrix.Of(_gradPredictor.Pointer + r0 * H, H), Matrix.Of(_wp!.DataPointer, H), Matrix.Of(gradQuery, H), beta: 1f);
     }
 
     /// <summary>
@@ -496,19 +498,24 @@ public sealed unsafe class LuongAttention : IParameterized, IDisposable
         Shapes.Require(nameof(gradKeys), gradKeys.Length, [S, N, H], "as (S, N, H)");
         float* ch = _contextQuery.Pointer, dkeys = _gradKeys.Pointer;
         // dW_c += dpreᵀ [c; h] over every step's rows.
-        Gemm.Multiply(true, false, H, 2 * H, rows, 1f, _gradPre.Pointer, H, ch, 2 * H, 1f, _wc.GradPointer, 2 * H);
+        Gemm.Multiply(m: H, n: 2 * H, k: rows, Matrix.Of(_gradPre.Pointer, H).T, Matrix.Of(ch, 2 * H),
+            Matrix.Of(_wc.GradPointer, 2 * H), beta: 1f);
         if (Score == AttentionScore.General)
-            Gemm.Multiply(true, false, H, H, rows, 1f, ch + H, 2 * H, _gradProjectedQuery.Pointer, H, 1f, _wa!.GradPointer, H);
+            Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(ch + H, 2 * H).T, Matrix.Of(_gradProjectedQuery.Pointer, H),
+                Matrix.Of(_wa!.GradPointer, H), beta: 1f);
         else if (Score == AttentionScore.Concat)
         {
             float* dp = _gradProjectedKeys.Pointer;
-            Gemm.Multiply(true, false, H, H, rows, 1f, _gradProjectedQuery.Pointer, H, ch + H, 2 * H, 1f, _wa!.GradPointer, 2 * H);
-            Gemm.Multiply(true, false, H, H, S * N, 1f, dp, H, _keys.Pointer, H, 1f, _wa.GradPointer + H, 2 * H);
-            Gemm.Multiply(false, false, S * N, H, H, 1f, dp, H, _wa.DataPointer + H, 2 * H, 1f, dkeys, H);
+            Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(_gradProjectedQuery.Pointer, H).T, Matrix.Of(ch + H, 2 * H),
+                Matrix.Of(_wa!.GradPointer, 2 * H), beta: 1f);
+            Gemm.Multiply(m: H, n: H, k: S * N, Matrix.Of(dp, H).T, Matrix.Of(_keys.Pointer, H),
+                Matrix.Of(_wa.GradPointer + H, 2 * H), beta: 1f);
+            Gemm.Multiply(m: S * N, n: H, k: H, Matrix.Of(dp, H), Matrix.Of(_wa.DataPointer + H, 2 * H),
+                Matrix.Of(dkeys, H), beta: 1f);
         }
         // dW_p += d(W_p h)ᵀ h over every step's rows.
         if (Kind == AttentionKind.LocalPredictive)
-            Gemm.Multiply(true, false, H, H, rows, 1f, _gradPredictor.Pointer, H, ch + H, 2 * H, 1f, _wp!.GradPointer, H);
+            Gemm.Multiply(m: H, n: H, k: rows, Matrix.Of(_gradPredictor.Pointer, H).T, Matrix.Of(ch + H, 2 * H), Matrix.Of(_wp!.GradPointer, H), beta: 1f);
         new ReadOnlySpan<float>(dkeys, S * N * H).CopyTo(gradKeys);
         _phase = Phase.Off;
     }

@@ -27,19 +27,4 @@ internal static unsafe class VectorOps
             Unsafe.WriteUnaligned(y + i, Unsafe.ReadUnaligned<Vector<float>>(y + i) + va * Unsafe.ReadUnaligned<Vector<float>>(x + i));
         for (; i < n; i++) y[i] += alpha * x[i];
     }
-
-    /// <summary>Softmax of x[0..n) in place (max-subtracted).</summary>
-    public static void Softmax(float* x, int n)
-    {
-        float max = float.NegativeInfinity;
-        for (int i = 0; i < n; i++) if (x[i] > max) max = x[i];
-        float sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            x[i] = MathF.Exp(x[i] - max);
-            sum += x[i];
-        }
-        float inv = 1f / sum;
-        for (int i = 0; i < n; i++) x[i] *= inv;
-    }
 }

@@ -147,17 +147,8 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
                 z.Clear(); // no gradient from padding rows
                 continue;
             }
-            // Max-subtracted log-sum-exp, accumulated in double.
-            float max = float.NegativeInfinity;
-            foreach (float v in z) if (v > max) max = v;
             float zTarget = z[target];
-            double sum = 0;
-            for (int j = 0; j < V; j++)
-            {
-                float e = MathF.Exp(z[j] - max);
-                z[j] = e;
-                sum += e;
-            }
+            double sum = Softmax.ExpShiftedInPlace(z, out float max); // z = exp(z - max)
             lossSum += Math.Log(sum) + max - zTarget;
             if (!gradients) continue;
             // d loss / d logits = scale * (softmax - onehot(target)).
@@ -169,7 +160,8 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
         if (gradients)
         {
             // dW (V, H) += dLogitsᵀ (V, rows) · hidden (rows, H); dBias += column sums of dLogits.
-            Gemm.Multiply(true, false, V, H, rows, 1f, logits, V, hidden, H, 1f, Weight.GradPointer, H);
+            Gemm.Multiply(m: V, n: H, k: rows, Matrix.Of(logits, V).T, Matrix.Of(hidden, H),
+                Matrix.Of(Weight.GradPointer, H), beta: 1f);
             var biasGrad = new Span<float>(Bias.GradPointer, V);
             for (int r = 0; r < rows; r++)
             {
@@ -178,7 +170,8 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
             }
             // dHidden (rows, H) = dLogits (rows, V) · W (V, H).
             if (gradHidden != null)
-                Gemm.Multiply(false, false, rows, H, V, 1f, logits, V, Weight.DataPointer, H, 0f, gradHidden, H);
+                Gemm.Multiply(m: rows, n: H, k: V, Matrix.Of(logits, V), Matrix.Of(Weight.DataPointer, H),
+                    Matrix.Of(gradHidden, H));
         }
 
         double loss = reduction == LossReduction.Mean ? lossSum / counted : lossSum;
@@ -208,7 +201,8 @@ public sealed unsafe class LinearSoftmaxHead : IParameterized, IDisposable
         int V = VocabularySize;
         var bias = new ReadOnlySpan<float>(Bias.DataPointer, V);
         for (int r = 0; r < rows; r++) bias.CopyTo(new Span<float>(logits + (long)r * V, V));
-        Gemm.Multiply(false, true, rows, V, HiddenSize, 1f, hidden, HiddenSize, Weight.DataPointer, HiddenSize, 1f, logits, V);
+        Gemm.Multiply(m: rows, n: V, k: HiddenSize, Matrix.Of(hidden, HiddenSize), Matrix.Of(Weight.DataPointer, HiddenSize).T,
+            Matrix.Of(logits, V), beta: 1f);
     }
 
     private void ValidateRows(ReadOnlySpan<float> hidden, int rows)

@@ -13,5 +13,5 @@ public readonly record struct LossResult(double Loss, int TokenCount, double Tok
     public double MeanTokenLoss => TokenCount == 0 ? 0 : TokenLossSum / TokenCount;
 
     /// <summary>exp(mean per-token loss), whatever the reduction (1 when no token counted).</summary>
-    public double Perplexity => Math.Exp(MeanTokenLoss);
+    public double Perplexity => Training.Perplexity.FromMeanLoss(MeanTokenLoss);
 }

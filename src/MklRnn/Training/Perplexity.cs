@@ -16,7 +16,7 @@ public sealed class Perplexity
     public double MeanLoss => TokenCount == 0 ? 0 : TokenLossSum / TokenCount;
 
     /// <summary>exp(<see cref="MeanLoss"/>): 1 before any token.</summary>
-    public double Value => Math.Exp(MeanLoss);
+    public double Value => FromMeanLoss(MeanLoss);
 
     /// <summary>Adds the tokens of one loss evaluation.</summary>
     public void Add(LossResult result) => Add(result.TokenLossSum, result.TokenCount);

@@ -1,6 +1,7 @@
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using MklRnn.Training;
+using MklRnn.Threading;
 
 namespace MklRnn.Tests.CharLm;
 

@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;
 
@@ -53,6 +54,8 @@ public class ColumnSplitTests
         {
             split.Forward(x, T, batch, y1, h0, c0, h1);
             general.Forward(x, T, batch, y2, h0, c0, h2);
+            Assert.Equal(StepLoopKind.ColumnSplit, split.LastForwardLoop);
+            Assert.Equal(StepLoopKind.Serial, general.LastForwardLoop);
             Assert.Equal(y2, y1, new TruncatedBpttTests.ToleranceComparer(2e-5f));
             Assert.Equal(h2, h1, new TruncatedBpttTests.ToleranceComparer(2e-5f));
         }

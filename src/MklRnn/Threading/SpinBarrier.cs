@@ -1,4 +1,4 @@
-namespace MklRnn.Core;
+namespace MklRnn.Threading;
 
 /// <summary>
 /// A reusable barrier for two threads that meet once per time step, microseconds apart: waiting spins

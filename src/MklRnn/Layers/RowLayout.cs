@@ -1,22 +1,35 @@
 using MklRnn.Core;
+using MklRnn.Threading;
 
 namespace MklRnn.Layers;
 
 /// <summary>
-/// Layout conversions between the caller's (T, N, F) or (N, T, F) tensors and the packed (R, F) rows
-/// of the <see cref="SequencePlan"/>. Plain time-major inference needs none (it runs in place); with
-/// lengths or batch-first they are pure memory traffic, so large ones are split by steps between this
-/// thread and the side thread.
+/// Layout conversions between the caller's tensors and the packed rows of a <see cref="SequencePlan"/>:
+/// (T, N, F) or (N, T, F) sequences to and from packed (R, F) rows, and (S, N, F) states to and from
+/// the running state's packed batch order. Plain time-major inference needs no sequence copy (it runs
+/// in place); with lengths or batch-first the copies are pure memory traffic, so large ones are split
+/// by steps between the two threads of the pair.
 /// </summary>
-public sealed unsafe partial class RecurrentStack
+internal sealed unsafe class RowLayout
 {
     /// <summary>Below this many floats a copy stays on one thread (waking the side thread costs more).</summary>
     private const long SplitCopyMinFloats = 1 << 18;
 
+    private readonly SequencePlan _plan;
+    private readonly bool _batchFirst;
+    private readonly ThreadPair _pair;
     private readonly Action<int, int> _copyOnPair;
     private CopyJob _copy;
 
-    /// <summary>The copy in flight: steps [First, T) of it run on the side thread.</summary>
+    public RowLayout(SequencePlan plan, bool batchFirst, ThreadPair pair)
+    {
+        _plan = plan;
+        _batchFirst = batchFirst;
+        _pair = pair;
+        _copyOnPair = CopyShare;
+    }
+
+    /// <summary>The copy in flight: steps [First, T) of it run on the pair's second thread.</summary>
     private struct CopyJob
     {
         public bool Gather;
@@ -25,15 +38,39 @@ public sealed unsafe partial class RecurrentStack
     }
 
     /// <summary>Copies the running rows of a (T, N, F) or (N, T, F) tensor into packed (R, F) order.</summary>
-    private void Gather(float* source, int width, float* packed) => Copy(gather: true, source, width, packed);
+    public void Gather(float* source, int width, float* packed, bool twoThreads) => Copy(gather: true, source, width, packed, twoThreads);
 
     /// <summary>Writes packed (R, F) rows back to (T, N, F) or (N, T, F), zeros at padded steps.</summary>
-    private void Scatter(float* packed, int width, float* destination) => Copy(gather: false, packed, width, destination);
+    public void Scatter(float* packed, int width, float* destination, bool twoThreads) => Copy(gather: false, packed, width, destination, twoThreads);
 
-    private void Copy(bool gather, float* from, int width, float* to)
+    /// <summary>state[j] = source[s, order[j]] (a (S, N, width) tensor), or zeros when source is null.</summary>
+    public void LoadState(float* source, int s, int width, float* state)
+    {
+        int N = _plan.BatchSize;
+        if (source == null)
+        {
+            new Span<float>(state, N * width).Clear();
+            return;
+        }
+        ReadOnlySpan<int> order = _plan.Order;
+        for (int j = 0; j < N; j++)
+            new ReadOnlySpan<float>(source + ((long)s * N + order[j]) * width, width).CopyTo(new Span<float>(state + (long)j * width, width));
+    }
+
+    /// <summary>destination[s, order[j]] = state[j]; nothing when destination is null.</summary>
+    public void StoreState(float* state, int s, int width, float* destination)
+    {
+        if (destination == null) return;
+        int N = _plan.BatchSize;
+        ReadOnlySpan<int> order = _plan.Order;
+        for (int j = 0; j < N; j++)
+            new ReadOnlySpan<float>(state + (long)j * width, width).CopyTo(new Span<float>(destination + ((long)s * N + order[j]) * width, width));
+    }
+
+    private void Copy(bool gather, float* from, int width, float* to, bool twoThreads)
     {
         int T = _plan.SeqLength, R = _plan.TotalRows;
-        if (!UseSideThread || T < 2 || (long)_plan.BatchSize * T * width < SplitCopyMinFloats)
+        if (!twoThreads || T < 2 || (long)_plan.BatchSize * T * width < SplitCopyMinFloats)
         {
             CopySteps(gather, from, width, to, 0, T);
             return;
@@ -63,7 +100,7 @@ public sealed unsafe partial class RecurrentStack
             int rows = _plan.RowsAt(t), offset = _plan.OffsetOf(t);
             float* packed = (gather ? to : from) + (long)offset * width;
             float* outside = gather ? from : to; // the caller's tensor
-            if (!Config.BatchFirst && !_plan.HasLengths)
+            if (!_batchFirst && !_plan.HasLengths)
             {
                 float* step = outside + (long)t * N * width;
                 if (gather) Rows.Copy(step, width, packed, width, rows, width);
@@ -84,5 +121,5 @@ public sealed unsafe partial class RecurrentStack
         }
     }
 
-    private long SourceRow(int t, int b, int T, int N) => Config.BatchFirst ? (long)b * T + t : (long)t * N + b;
+    private long SourceRow(int t, int b, int T, int N) => _batchFirst ? (long)b * T + t : (long)t * N + b;
 }

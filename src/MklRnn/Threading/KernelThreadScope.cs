@@ -1,6 +1,6 @@
 using MklRnn.Interop;
 
-namespace MklRnn.Core;
+namespace MklRnn.Threading;
 
 /// <summary>
 /// While alive, the shim's kernels on this thread may split large blocks over as many threads as MKL

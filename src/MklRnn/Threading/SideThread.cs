@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using MklRnn.Interop;
 
-namespace MklRnn.Core;
+namespace MklRnn.Threading;
 
 /// <summary>
 /// A dedicated background thread that runs one job at a time beside the caller's thread — the reverse

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using MklRnn.CharLm;
+
+namespace MklRnn.Cli.Loadtest;
+
+/// <summary>
+/// The same generation workload as <see cref="HttpLoad"/> (C concurrent streams, R requests, seeds 0..R-1), run
+/// in-process through the library's <see cref="BatchedGenerator"/> (the loop the server's scheduler runs), without
+/// HTTP: the engine's own ceiling. A stream's latency runs from when its predecessor finished to its own end.
+/// </summary>
+internal static class OfflineLoad
+{
+    public static LoadResult Run(CharLmModel model, Vocabulary vocabulary, int concurrency, int requests, int maxTokens,
+        string prompt, float temperature, TimeSpan bound)
+    {
+        int[] promptIds = prompt.Length == 0
+            ? [vocabulary.TryGetId(new System.Text.Rune('\n'), out int newline) ? newline : 0] // as the server and `sample` do
+            : vocabulary.Encode(prompt, "--prompt");
+        var generator = new BatchedGenerator(model, vocabulary, concurrency);
+        var running = new List<(GenerationStream Stream, long Start)>(concurrency);
+        var joining = new List<GenerationStream>(concurrency);
+        var latencies = new List<double>(requests);
+        long tokens = 0;
+        int sent = 0;
+        var clock = Stopwatch.StartNew();
+        while ((sent < requests || running.Count > 0) && clock.Elapsed < bound)
+        {
+            joining.Clear();
+            while (sent < requests && running.Count < concurrency)
+            {
+                var stream = new GenerationStream(promptIds, maxTokens, new SamplingSettings(temperature, Seed: sent++));
+                joining.Add(stream);
+                running.Add((stream, Stopwatch.GetTimestamp()));
+            }
+            if (joining.Count > 0) generator.Admit(joining);
+            tokens += generator.Step();
+            for (int i = running.Count - 1; i >= 0; i--)
+            {
+                if (!running[i].Stream.IsFinished) continue;
+                latencies.Add(Stopwatch.GetElapsedTime(running[i].Start).TotalMilliseconds);
+                running.RemoveAt(i);
+            }
+        }
+        return new LoadResult(concurrency, latencies, tokens, errors: running.Count, clock.Elapsed.TotalSeconds);
+    }
+}
