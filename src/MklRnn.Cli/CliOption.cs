@@ -21,4 +21,16 @@ internal static class CliOption
         Bench.BenchOptions.Precisions.TryGetValue(value, out Precision p) ? p
             // InvalidDataException: the error every verb's guard reports as a bad-input line (as run's other flags).
             : throw new InvalidDataException($"--precision must be f32, bf16 or int8, got '{value}'");
+
+    /// <summary>
+    /// A hidden --precision on a training verb that only refuses, at parse time, with the reason: training runs
+    /// in f32 (the parser's "unrecognized option" would not say why or where the flag belongs).
+    /// </summary>
+    public static Option<string> TrainingPrecisionRefusal()
+    {
+        var option = new Option<string>("--precision") { Hidden = true };
+        option.Validators.Add(result => result.AddError(
+            "--precision: training runs in f32 only; reduced precision is for inference (eval, sample, run, seq2seq decode)"));
+        return option;
+    }
 }

@@ -56,7 +56,7 @@ internal static class Seq2SeqVerb
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed,
+            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse => Guarded("seq2seq train", parse, () =>
         {

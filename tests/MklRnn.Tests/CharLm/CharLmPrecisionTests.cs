@@ -71,4 +71,17 @@ public class CharLmPrecisionTests
         Assert.NotEqual(0, code);
         Assert.Contains($"--precision must be f32, bf16 or int8, got '{value}'", error);
     }
+
+    [Theory]
+    [InlineData("train", "--steps", "1")]
+    [InlineData("seq2seq", "train", "--out", "unused.safetensors")]
+    [InlineData("classify", "train", "--out", "unused.safetensors")]
+    public void TrainingVerbsRefusePrecisionSayingWhy(params string[] verb)
+    {
+        using var folder = new TempFolder();
+        var (code, _, error) = CliRunner.Run([.. verb.Select(a => a.EndsWith(".safetensors") ? folder[a] : a), "--precision", "int8"]);
+        Assert.NotEqual(0, code);
+        Assert.Contains("--precision: training runs in f32 only", error);
+        Assert.Empty(Directory.GetFiles(folder.Path)); // refused at parse time: nothing trained or written
+    }
 }
