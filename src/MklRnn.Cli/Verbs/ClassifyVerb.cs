@@ -44,7 +44,7 @@ internal static class ClassifyVerb
         var minAccuracy = WithDefault("--min-accuracy", "exit 1 when the final held-out accuracy is below this (0-1)", 0.0);
         var command = new Command("train", "Train on balanced brackets; prints loss and held-out accuracy; writes the checkpoint.")
         {
-            output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy,
+            output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse => Guarded("classify train", parse, () =>
         {

@@ -22,19 +22,19 @@ internal static class RunVerb
         var batchFirst = new Option<bool>("--batch-first") { Description = "input and output are (N, T, F)" };
         var threads = WithDefault("--threads", "threads (MKL's and MklRnn's side thread)", Environment.ProcessorCount);
         var batch = WithDefault("--batch", "sequences per chunk (sorted by length; bounds the work memory)", 256);
-        var precision = WithDefault("--precision", "f32 (the only precision for now)", "f32");
+        var precision = PrecisionOption();
         var command = new Command("run", "Batch inference of a recurrent model over a safetensors file of sequences.")
         {
             model, input, output, batchFirst, threads, batch, precision,
         };
         command.SetAction(parse => CharLmVerbs.Guard("run", parse, stdout =>
         {
-            if (parse.GetValue(precision) != "f32")
-                throw new InvalidDataException($"--precision {parse.GetValue(precision)}: only f32 is supported");
+            Precision arithmetic = ParsePrecision(parse.GetValue(precision)!);
             if (parse.GetValue(threads) < 1) throw new InvalidDataException($"--threads {parse.GetValue(threads)}: expected >= 1");
             using OnnxRecurrentModel loaded = LoadTimeMajor(parse.GetValue(model)!);
             MklRuntime.SetThreads(parse.GetValue(threads));
             loaded.Stack.UseSideThread = parse.GetValue(threads) >= 2;
+            loaded.Stack.PrepareInference(arithmetic);
             var run = new ChunkedInference(loaded, SafeTensorsFile.Read(parse.GetValue(input)!), parse.GetValue(batchFirst));
             bool bar = !Console.IsErrorRedirected;
             run.Run(parse.GetValue(batch), bar ? (done, total) => Console.Error.Write($"\rrun: chunk {done}/{total} [{new string('#', 30 * done / total),-30}]") : null);
