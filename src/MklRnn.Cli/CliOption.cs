@@ -82,4 +82,28 @@ internal static class CliOption
         if (!(aboveMin && value <= max)) // also false for NaN
             result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be in {RangeText(min, max, minExclusive)}, got {value}"));
     }
+
+    /// <summary>
+    /// --precision f32|bf16|int8 of an inference verb (default f32): the arithmetic of the recurrent GEMMs,
+    /// applied when the float32 model is loaded (docs/precision.md). Training verbs do not take it.
+    /// </summary>
+    public static Option<string> PrecisionOption() =>
+        OneOf("--precision", "recurrent GEMMs at inference (weights quantized at load; the file stays f32)", "f32", "f32", "bf16", "int8");
+
+    /// <summary>The engine's precision for a --precision value (checked at parse time by <see cref="PrecisionOption"/>).</summary>
+    public static Precision ParsePrecision(string value) =>
+        Tooling.Bench.BenchOptions.Precisions.TryGetValue(value, out Precision p) ? p
+            : throw UsageError.Because($"--precision must be f32, bf16 or int8, got '{value}'");
+
+    /// <summary>
+    /// A hidden --precision on a training verb that only refuses, at parse time, with the reason: training runs
+    /// in f32 (the parser's "unrecognized option" would not say why or where the flag belongs).
+    /// </summary>
+    public static Option<string> TrainingPrecisionRefusal()
+    {
+        var option = new Option<string>("--precision") { Hidden = true };
+        option.Validators.Add(result => result.AddError(
+            "--precision: training runs in f32 only; reduced precision is for inference (eval, sample, run, seq2seq decode)"));
+        return option;
+    }
 }

@@ -47,7 +47,7 @@ internal static class ClassifyVerb
         var minAccuracy = Ranged("--min-accuracy", "exit 1 when the final held-out accuracy is below this", 0.0, 0.0, 1.0);
         var command = new Command("train", "Train on balanced brackets; prints loss and held-out accuracy; writes the checkpoint.")
         {
-            output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy,
+            output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse =>
         {

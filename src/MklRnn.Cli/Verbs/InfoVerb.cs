@@ -64,6 +64,9 @@ internal static class InfoVerb
             new("cores", machine["cores"]),
         };
         foreach (var (name, flag) in CpuFeatures) facts.Add(new("cpu_" + name, flags.Contains(flag) ? "yes" : "no"));
+        facts.Add(new("precision_f32", "fp32 GEMMs (default; training is f32 only)"));
+        facts.Add(new("precision_bf16", LowPrecisionUnit(flags, "avx512_bf16", "AVX512_BF16")));
+        facts.Add(new("precision_int8", LowPrecisionUnit(flags, "avx512_vnni", "AVX512_VNNI")));
         facts.AddRange(
         [
             new("mkl_version", machine["mkl_version"]),
@@ -79,6 +82,13 @@ internal static class InfoVerb
         ]);
         return facts;
     }
+
+    /// <summary>
+    /// What --precision bf16/int8 runs on here: MKL's low-precision GEMMs use the unit when the CPU has it,
+    /// and emulate it otherwise (correct results, but slower than f32: docs/precision.md).
+    /// </summary>
+    private static string LowPrecisionUnit(HashSet<string> flags, string flag, string name) =>
+        flags.Contains(flag) ? $"{name} (native)" : $"no {name}: MKL emulates it, correct but slower than f32";
 
     /// <summary>The full path of a loaded library (from /proc/self/maps), or the name it was loaded by.</summary>
     private static string MappedPath(string loadedAs)

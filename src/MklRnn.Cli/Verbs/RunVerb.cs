@@ -21,7 +21,7 @@ internal static class RunVerb
         var batchFirst = new Option<bool>("--batch-first") { Description = "input and output are (N, T, F)" };
         var threads = RangedOptional("--threads", "threads (MKL's and MklRnn's side thread; default: every core)", 1, CliLimits.MaxThreads);
         var batch = Ranged("--batch-size", "sequences per chunk (sorted by length; bounds the work memory)", 256, 1, CliLimits.MaxBatch).WithOldName("--batch");
-        var precision = OneOf("--precision", "inference precision (only f32 for now)", "f32", "f32");
+        var precision = PrecisionOption();
         var command = new Command("run", "Batch inference of a recurrent model over a safetensors file of sequences.")
         {
             model, input, output, batchFirst, threads, batch, precision,
@@ -29,10 +29,12 @@ internal static class RunVerb
         command.SetAction(parse =>
         {
             TextWriter stdout = parse.InvocationConfiguration.Output;
+            Precision arithmetic = ParsePrecision(parse.GetValue(precision)!);
             int threadCount = parse.GetValue(threads) ?? Environment.ProcessorCount;
             using OnnxRecurrentModel loaded = LoadTimeMajor(parse.GetValue(model)!);
             MklRuntime.SetThreads(threadCount);
             loaded.Stack.UseSideThread = threadCount >= 2;
+            loaded.Stack.PrepareInference(arithmetic);
             var run = new ChunkedInference(loaded, SafeTensorsFile.Read(parse.GetValue(input)!), parse.GetValue(batchFirst));
             bool bar = !Console.IsErrorRedirected;
             run.Run(parse.GetValue(batch), bar ? (done, total) => Console.Error.Write($"\rrun: chunk {done}/{total} [{new string('#', 30 * done / total),-30}]") : null);

@@ -23,15 +23,17 @@ internal static class SampleVerb
         var stop = new Option<string?>("--stop") { Description = "Stop a sample before the first occurrence of this string in the continuation" };
         var count = Ranged("--num-samples", $"Samples to generate, each from the prompt (printed with a '{Separator}' line between them)", 1, 1, 10_000);
         var seed = Ranged("--seed", "Seed of the sampling", defaults.Seed, 0, int.MaxValue);
+        var precision = CliOption.PrecisionOption();
         var command = new Command("sample", "Generate text from a character language model: prints the prompt and its continuation.")
         {
-            checkpoint, prompt, length, temperature, topK, topP, stop, count, seed,
+            checkpoint, prompt, length, temperature, topK, topP, stop, count, seed, precision,
         };
         command.SetAction(parse =>
         {
             TextWriter output = parse.InvocationConfiguration.Output;
             var options = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP), parse.GetValue(stop), parse.GetValue(seed));
-            string[] samples = Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(length), options, parse.GetValue(count));
+            string[] samples = Run(parse.GetValue(checkpoint)!, parse.GetValue(prompt)!, parse.GetValue(length), options, parse.GetValue(count),
+                CliOption.ParsePrecision(parse.GetValue(precision)!));
             output.WriteLine(string.Join("\n" + Separator + "\n", samples));
             return ExitCodes.Ok;
         });
@@ -39,13 +41,15 @@ internal static class SampleVerb
     }
 
     /// <summary><paramref name="count"/> samples from one seed: sample i continues the random draws of sample i - 1.</summary>
-    public static string[] Run(string checkpointPath, string prompt, int length, SamplingOptions options, int count = 1)
+    public static string[] Run(string checkpointPath, string prompt, int length, SamplingOptions options, int count = 1,
+        Precision precision = Precision.Float32)
     {
         if (count < 1) throw new CharLmException($"--num-samples must be >= 1, got {count}");
         options.Validate();
         var (model, vocabulary) = CharLmFile.Load(checkpointPath);
         using (model)
         {
+            model.PrepareInference(precision);
             var sampler = new Sampler(model, vocabulary);
             var random = new Random(options.Seed);
             return Enumerable.Range(0, count).Select(_ => sampler.Generate(prompt, length, options, random)).ToArray();

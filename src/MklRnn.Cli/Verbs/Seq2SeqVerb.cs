@@ -59,7 +59,7 @@ internal static class Seq2SeqVerb
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
             output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
-            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed,
+            bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse =>
         {
@@ -149,23 +149,26 @@ internal static class Seq2SeqVerb
         var maxLength = Ranged("--max-length", "longest output (0: input length + 2)", 0, 0, MaxDigits + 2);
         var evaluate = new Option<bool>("--eval") { Description = "measure sequence accuracy on the checkpoint's held-out strings (greedy and beam)" };
         var replaceUnk = new Option<bool>("--replace-unk") { Description = "dates model: replace each <unk> output by the source word attention weighted most" };
+        var precision = PrecisionOption();
         var command = new Command("decode", "Reverse digit strings with a trained model (greedy or beam search), or measure held-out accuracy.")
         {
-            model, inputs, beam, nBest, alpha, maxLength, evaluate, replaceUnk,
+            model, inputs, beam, nBest, alpha, maxLength, evaluate, replaceUnk, precision,
         };
         command.SetAction(parse =>
             Decode(parse.GetValue(model)!, parse.GetValue(inputs) ?? [], parse.GetValue(beam), parse.GetValue(nBest),
-                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output, parse.GetValue(replaceUnk)));
+                parse.GetValue(alpha), parse.GetValue(maxLength), parse.GetValue(evaluate), parse.InvocationConfiguration.Output, parse.GetValue(replaceUnk),
+                ParsePrecision(parse.GetValue(precision)!)));
         return command;
     }
 
     internal static int Decode(string path, string[] inputs, int beam, int nBest, double alpha, int maxLength, bool evaluate, TextWriter output,
-        bool replaceUnk = false)
+        bool replaceUnk = false, Precision precision = Precision.Float32)
     {
         if (nBest > beam) throw UsageError.Because($"--nbest must be in [1, --beam = {beam}], got {nBest}");
         if (inputs.Length == 0 && !evaluate) throw UsageError.Because("give digit strings to reverse, or --eval");
         SafeTensorsFile file = SafeTensorsFile.Read(path);
         using Seq2SeqModel model = Seq2SeqModel.Load(file);
+        model.PrepareInference(precision);
         if (file.Metadata.GetValueOrDefault("task") == "dates") return DecodeDates(file, model, inputs, evaluate, replaceUnk, output);
         if (replaceUnk) throw UsageError.Because("--replace-unk needs a word-level model (seq2seq train --task dates); digit reversal has no <unk>");
         if (evaluate)

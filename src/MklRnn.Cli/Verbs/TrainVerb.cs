@@ -54,7 +54,7 @@ internal static class TrainVerb
         {
             text, checkpoint, resume, force, initFrom, cell, layers, hidden, embedding, seqLength, batchSize, lr, schedule, warmup, gamma, lrStep,
             lrPatience, optimizer, clip, dropout, seed, valText, valFraction, evalEvery, earlyStop, maxSkipped, allowInvalid, time, epochs, steps,
-            every, threads, distributed,
+            every, threads, distributed, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse =>
         {

@@ -32,6 +32,12 @@ public sealed class CharLmModel : IDisposable
     public Dropout HeadDropout { get; }
     public LinearSoftmaxHead Head { get; }
 
+    /// <summary>
+    /// Chooses the arithmetic of the recurrent stack's inference GEMMs (evaluation, sampling): the weights stay
+    /// float32 here and on disk, the stack converts them once. Training needs Float32 (docs/precision.md).
+    /// </summary>
+    public void PrepareInference(Precision precision) => Rnn.PrepareInference(precision);
+
     /// <summary>Every trainable parameter: embedding, recurrent stack, head.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 

@@ -56,6 +56,9 @@ public sealed unsafe class Decoder : IParameterized, IDisposable
 
     public Seq2SeqConfig Config { get; }
 
+    /// <summary>The recurrent stack (stepped while decoding).</summary>
+    public RecurrentStack Stack => _rnn;
+
     /// <summary>Embedding, stack, attention, head parameters, in that order.</summary>
     public IReadOnlyList<Parameter> Parameters => _parameters;
 

@@ -123,6 +123,16 @@ public sealed class Seq2SeqModel : IParameterized, IDisposable
     /// <summary>Restores an optimizer's state saved with the model (same parameters, same kind).</summary>
     public static void LoadOptimizerState(SafeTensorsFile file, Optimizer optimizer) => OptimizerCheckpoint.Read(file, optimizer);
 
+    /// <summary>
+    /// Chooses the arithmetic of the encoder's and decoder's recurrent GEMMs for decoding (attention, projections
+    /// and the output layer stay float32); the weights stay float32 in the file. Training needs Float32.
+    /// </summary>
+    public void PrepareInference(Precision precision)
+    {
+        Encoder.Stack.PrepareInference(precision);
+        Decoder.Stack.PrepareInference(precision);
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
