@@ -18,9 +18,10 @@ internal static class ServeVerb
         var maxTokens = new Option<int>("--max-tokens-limit") { Description = "Largest max_tokens a request may ask for", DefaultValueFactory = _ => 4096 };
         var threads = new Option<int>("--threads") { Description = "MKL threads (0: MKL's default)", DefaultValueFactory = _ => 0 };
         var drain = new Option<double>("--drain-seconds") { Description = "On SIGTERM / Ctrl-C, how long in-flight requests may take to finish", DefaultValueFactory = _ => 30 };
+        var precision = CliOption.PrecisionOption();
         var command = new Command("serve", "HTTP inference server (loopback): score, generate (continuous batching), translate; /metrics for Prometheus.")
         {
-            models, port, host, maxBatch, maxQueue, maxTokens, threads, drain,
+            models, port, host, maxBatch, maxQueue, maxTokens, threads, drain, precision,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -39,10 +40,11 @@ internal static class ServeVerb
                     MaxTokensLimit = parse.GetValue(maxTokens),
                     Threads = parse.GetValue(threads),
                     DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
+                    Precision = CliOption.ParsePrecision(parse.GetValue(precision)!),
                 };
                 server = MklRnnServer.Create(options, output);
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException or InvalidDataException)
             {
                 error.WriteLine($"serve: error: {e.Message}");
                 return BadInput;
