@@ -37,11 +37,13 @@ public abstract class ServedModel(string name, IModelScheduler scheduler, IDispo
             if (file.Metadata.ContainsKey("format"))
             {
                 var (engine, vocabulary) = CharLmFile.Load(file);
+                engine.PrepareInference(options.Precision);
                 model = new ServedCharLm(name, engine, vocabulary, new CharLmScheduler(name, engine, vocabulary, options.MaxBatch, options.MaxQueue, metrics));
             }
             else if (file.Metadata.ContainsKey("seq2seq.cell"))
             {
                 Seq2SeqModel engine = Seq2SeqModel.Load(file);
+                engine.PrepareInference(options.Precision);
                 model = new ServedSeq2Seq(name, engine, new TranslateScheduler(name, engine, options.MaxBatch, options.MaxQueue, metrics));
             }
             else
@@ -53,7 +55,7 @@ public abstract class ServedModel(string name, IModelScheduler scheduler, IDispo
         {
             throw new ArgumentException($"--model {name}={path}: {e.Message}", e);
         }
-        log.WriteLine($"loaded model {name}: {model.Kind}, {model.Summary}, {model.ParameterCount:N0} parameters ({clock.ElapsedMilliseconds} ms)");
+        log.WriteLine($"loaded model {name}: {model.Kind}, {model.Summary}, {model.ParameterCount:N0} parameters, {options.Precision} ({clock.ElapsedMilliseconds} ms)");
         return model;
     }
 

@@ -20,7 +20,8 @@ public sealed record ServerOptions
     public int MaxBodyBytes { get; init; } = 1 << 20;
     /// <summary>How long SIGTERM / Ctrl-C waits for in-flight requests before cancelling them.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    // A --precision option (bf16 / int8 engines) belongs here and in ModelCatalog.Load when those engines land.
+    /// <summary>The recurrent GEMMs of every model served (weights converted at load; the files stay f32).</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
 
     public void Validate()
     {

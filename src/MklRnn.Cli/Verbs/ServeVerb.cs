@@ -17,9 +17,10 @@ internal static class ServeVerb
         var maxTokens = Ranged("--max-tokens-limit", "Largest max_tokens a request may ask for", 4096, 1, CliLimits.MaxGenerated);
         var threads = RangedOptional("--threads", "MKL threads (default: MKL's own)", 1, CliLimits.MaxThreads);
         var drain = Ranged("--drain-seconds", "On SIGTERM / Ctrl-C, how long in-flight requests may take to finish", 30.0, 0.0, 3600.0);
+        var precision = PrecisionOption();
         var command = new Command("serve", "HTTP inference server (loopback): score, generate (continuous batching), translate; /metrics for Prometheus.")
         {
-            models, port, host, maxBatch, maxQueue, maxTokens, threads, drain,
+            models, port, host, maxBatch, maxQueue, maxTokens, threads, drain, precision,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -34,6 +35,7 @@ internal static class ServeVerb
                 MaxTokensLimit = parse.GetValue(maxTokens),
                 Threads = parse.GetValue(threads) ?? 0,
                 DrainTimeout = TimeSpan.FromSeconds(parse.GetValue(drain)),
+                Precision = ParsePrecision(parse.GetValue(precision)!),
             };
             await using MklRnnServer server = MklRnnServer.Create(options, output);
             try

@@ -29,7 +29,8 @@ public sealed class ServerFixture : IDisposable
     public string this[string relative] => _folder[relative];
 
     /// <summary>A started server over both models ("lm", "rev") with the given limits.</summary>
-    public async Task<MklRnnServer> StartAsync(int maxBatch = 64, int maxQueue = 256, int maxTokensLimit = 1000, int maxBodyBytes = 1 << 20)
+    public async Task<MklRnnServer> StartAsync(int maxBatch = 64, int maxQueue = 256, int maxTokensLimit = 1000, int maxBodyBytes = 1 << 20,
+        MklRnn.Precision precision = MklRnn.Precision.Float32)
     {
         var options = new ServerOptions
         {
@@ -40,6 +41,7 @@ public sealed class ServerFixture : IDisposable
             MaxTokensLimit = maxTokensLimit,
             MaxBodyBytes = maxBodyBytes,
             DrainTimeout = TimeSpan.FromSeconds(20),
+            Precision = precision,
         };
         MklRnnServer server = MklRnnServer.Create(options, TextWriter.Null);
         await server.StartAsync();

@@ -53,6 +53,23 @@ public sealed class ServerTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task AModelServedAtInt8ScoresAsEvalAtInt8()
+    {
+        await using MklRnnServer server = await fixture.StartAsync(precision: MklRnn.Precision.Int8);
+        using HttpClient http = ServerFixture.Client(server);
+        string text = CharLmFixtures.SmallText[..400];
+        var (status, body) = await ServerFixture.PostAsync(http, "v1/models/lm/score", new { text });
+        Assert.Equal(200, status);
+        double served = body.GetProperty("perplexity").GetDouble();
+        string path = CharLmFixtures.WriteText(new TempFolder(), "t.txt", text);
+        var eval = CliRunner.Run("eval", "--checkpoint", fixture.CharLm, "--text", path, "--precision", "int8", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Error);
+        double expected = System.Text.Json.JsonDocument.Parse(eval.Output).RootElement.GetProperty("perplexity").GetDouble();
+        Assert.InRange(served, expected * (1 - 1e-5), expected * (1 + 1e-5));
+        Assert.NotEqual(EvalVerb.Run(fixture.CharLm, path), served); // the int8 engine really ran
+    }
+
+    [Fact]
     public async Task GreedyGenerateEqualsSampleAtTemperatureZero()
     {
         await using MklRnnServer server = await fixture.StartAsync();
