@@ -11,7 +11,7 @@ CLI=(dotnet "$ROOT/src/MklRnn.Cli/bin/Release/net10.0/mklrnn.dll")
 [ -f "${CLI[1]}" ] || { echo "serve-bench: build first (./build.sh)" >&2; exit 1; }
 
 QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
-CLIENTS=64; TOKENS=200; PER_CLIENT=4      # requests = PER_CLIENT x concurrency
+CLIENTS=64; TOKENS=200; PER_CLIENT=${SERVE_BENCH_PER_CLIENT:-4}   # requests = PER_CLIENT x concurrency
 CURVE=(1 4 16 64 256)
 if [ $QUICK = 1 ]; then TOKENS=50; PER_CLIENT=1; fi
 OUT="$ROOT/perf/results/serve-$(date -u +%Y%m%d-%H%M%S)"
