@@ -31,20 +31,20 @@ internal static class ClassifyVerb
     private static Command CreateTrain()
     {
         var defaults = new ClassifierOptions();
-        var output = new Option<string>("--checkpoint") { Description = "checkpoint to write (.safetensors)", Required = true }.WithOldName("--out");
+        var output = TrainingFlags.Checkpoint();
         var steps = Ranged("--steps", "optimizer steps", defaults.Steps, 1, 10_000_000);
         var batch = Ranged("--batch-size", "strings per step", defaults.BatchSize, 1, CliLimits.MaxBatch).WithOldName("--batch");
         var length = Ranged("--max-length", "longest string (lengths are even, from 2)", defaults.MaxLength, 2, MaxBrackets);
         var evalSize = Ranged("--eval-size", "held-out strings (at most 200 below --max-length 12)", defaults.EvalSize, 1, MaxEvalSize);
-        var evalEvery = Ranged("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery, 0, int.MaxValue);
-        var lr = Ranged("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate, 0f, CliLimits.MaxRate, minExclusive: true);
-        var seed = Ranged("--seed", "seed of the weights and of the data", defaults.Seed, 0, int.MaxValue);
+        var evalEvery = TrainingFlags.EvalEvery(defaults.EvalEvery);
+        var lr = TrainingFlags.LearningRate(defaults.LearningRate);
+        var seed = TrainingFlags.Seed(defaults.Seed);
         var cell = CliCell.Option();
         var layers = Ranged("--layers", "recurrent layers", defaults.Model.NumLayers, 1, CliLimits.MaxLayers);
         var hidden = Ranged("--hidden", "hidden size per direction", defaults.Model.HiddenSize, 1, CliLimits.MaxWidth);
-        var embedding = Ranged("--embedding", "embedding size", defaults.Model.EmbeddingSize, 1, CliLimits.MaxWidth);
+        var embedding = TrainingFlags.Embedding(defaults.Model.EmbeddingSize);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder" };
-        var minAccuracy = Ranged("--min-accuracy", "exit 1 when the final held-out accuracy is below this", 0.0, 0.0, 1.0);
+        var minAccuracy = TrainingFlags.MinAccuracy();
         var command = new Command("train", "Train on balanced brackets; prints loss and held-out accuracy; writes the checkpoint.")
         {
             output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy, CliOption.TrainingPrecisionRefusal(),

@@ -32,21 +32,21 @@ internal static class Seq2SeqVerb
     private static Command CreateTrain()
     {
         var defaults = new ReversalOptions();
-        var output = new Option<string>("--checkpoint") { Description = "checkpoint to write (.safetensors)", Required = true }.WithOldName("--out");
+        var output = TrainingFlags.Checkpoint();
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --checkpoint (model and optimizer state)" };
         var steps = Ranged("--steps", "optimizer steps in total", defaults.Steps, 1, 10_000_000);
         var batch = Ranged("--batch-size", "pairs per step", defaults.BatchSize, 1, CliLimits.MaxBatch).WithOldName("--batch");
         var minLength = Ranged("--min-length", "shortest training string", defaults.MinLength, 1, MaxDigits);
         var length = Ranged("--length", "longest training string and the held-out strings' length", defaults.MaxLength, 1, MaxDigits);
         var evalSize = Ranged("--eval-size", "held-out strings", defaults.EvalSize, 1, 1_000_000);
-        var evalEvery = Ranged("--eval-every", "steps between held-out evaluations (0: only at the end)", defaults.EvalEvery, 0, int.MaxValue);
-        var lr = Ranged("--lr", "Adam learning rate (cosine decay to 5%)", defaults.LearningRate, 0f, CliLimits.MaxRate, minExclusive: true);
+        var evalEvery = TrainingFlags.EvalEvery(defaults.EvalEvery);
+        var lr = TrainingFlags.LearningRate(defaults.LearningRate);
         var clip = Ranged("--clip", "global gradient norm limit", defaults.ClipNorm, 0.0, 1e30);
-        var seed = Ranged("--seed", "seed of the weights and of the data", defaults.Seed, 0, int.MaxValue);
+        var seed = TrainingFlags.Seed(defaults.Seed);
         var cell = CliCell.Option();
         var layers = Ranged("--layers", "layers of encoder and decoder", defaults.Model.NumLayers, 1, CliLimits.MaxLayers);
         var hidden = Ranged("--hidden", "encoder hidden size per direction", defaults.Model.HiddenSize, 1, CliLimits.MaxWidth);
-        var embedding = Ranged("--embedding", "embedding size", defaults.Model.EmbeddingSize, 1, CliLimits.MaxWidth);
+        var embedding = TrainingFlags.Embedding(defaults.Model.EmbeddingSize);
         var bidirectional = new Option<bool>("--bidirectional") { Description = "bidirectional encoder (decoder hidden = 2 x hidden)" };
         var score = OneOf("--score", "attention score", "general", "dot", "general", "concat");
         var noFeeding = new Option<bool>("--no-input-feeding") { Description = "do not feed the previous attentional state to the decoder" };
@@ -54,7 +54,7 @@ internal static class Seq2SeqVerb
         var attention = OneOf("--attention", "global, local-m (window around the decoder step) or local-p (predicted window)", "global", "global", "local-m", "local-p");
         var window = Ranged("--window", "half-width D of the local attention window (local-m, local-p)", 3, 1, MaxDigits);
         var reverseSource = new Option<bool>("--reverse-source") { Description = "the encoder reads each source reversed" };
-        var minAccuracy = Ranged("--min-accuracy", "exit 1 when the final held-out accuracy is below this", 0.0, 0.0, 1.0);
+        var minAccuracy = TrainingFlags.MinAccuracy();
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
