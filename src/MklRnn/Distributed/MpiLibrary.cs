@@ -22,7 +22,6 @@ internal static unsafe class MpiLibrary
     public const int Double = 0x4c00080b;
     public const int LongLong = 0x4c000809;
     public const int OpMax = 0x58000001;
-    public const int OpMin = 0x58000002;
     public const int OpSum = 0x58000003;
     public static readonly void* InPlace = (void*)-1;
     private const int Success = 0;

@@ -96,12 +96,10 @@ internal sealed unsafe class MpiProcessGroup : ProcessGroup
         fixed (float* p = values) MpiLibrary.AllreduceInPlace(p, values.Length, MpiLibrary.Float, MpiLibrary.OpSum);
     }
 
-    public override (long Min, long Max) MinMax(long value)
+    public override long Max(long value)
     {
-        long min = value, max = value;
-        MpiLibrary.AllreduceInPlace(&min, 1, MpiLibrary.LongLong, MpiLibrary.OpMin);
-        MpiLibrary.AllreduceInPlace(&max, 1, MpiLibrary.LongLong, MpiLibrary.OpMax);
-        return (min, max);
+        MpiLibrary.AllreduceInPlace(&value, 1, MpiLibrary.LongLong, MpiLibrary.OpMax);
+        return value;
     }
 
     public override void Abort(int exitCode)

@@ -60,11 +60,14 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Element-wise sum over the group, in place.</summary>
     public abstract void Sum(Span<float> values);
 
-    /// <summary>(min, max) of a value over the group.</summary>
-    public abstract (long Min, long Max) MinMax(long value);
+    /// <summary>The largest of a value over the group (one all-reduce).</summary>
+    public abstract long Max(long value);
 
-    /// <summary>True on every process when it is true on any: a decision all processes take together.</summary>
-    public bool Any(bool value) => MinMax(value ? 1 : 0).Max == 1;
+    /// <summary>(min, max) of a value over the group; min as -max(-value), so value must not be long.MinValue.</summary>
+    public (long Min, long Max) MinMax(long value) => (-Max(-value), Max(value));
+
+    /// <summary>True on every process when it is true on any: a decision all processes take together (one all-reduce, every training step).</summary>
+    public bool Any(bool value) => Max(value ? 1 : 0) == 1;
 
     /// <summary>
     /// Checks that every process holds the same parameter values (same seed, data and architecture):
@@ -113,7 +116,7 @@ public abstract class ProcessGroup : IDisposable
         }
         public override void Sum(Span<double> values) { }
         public override void Sum(Span<float> values) { }
-        public override (long Min, long Max) MinMax(long value) => (value, value);
+        public override long Max(long value) => value;
         public override void Abort(int exitCode) => Environment.Exit(exitCode);
         public override void Dispose() { } // the shared instance is never finished
     }
