@@ -82,8 +82,11 @@ case "$cmd" in
         say "native kernel tests (ctest)"
         ctest --test-dir build/cmake --output-on-failure
         say "xunit suite"
+        # minimal verbosity: only failures (with message and stack) and the summary are printed,
+        # so a failure is what the last lines of a CI log show; the trx file keeps every result.
         dotnet test tests/MklRnn.Tests/MklRnn.Tests.csproj -c Release --no-build -nologo \
-            --logger "console;verbosity=normal" "$@"
+            --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
+            --results-directory "$ROOT/build/test-results" "$@"
         say "fuzz: a bounded pass over every loader (./build.sh fuzz runs longer)"
         fuzz --seconds 20 ;;
     fuzz)
