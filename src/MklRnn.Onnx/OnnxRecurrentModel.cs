@@ -6,6 +6,15 @@ namespace MklRnn.Onnx;
 /// <summary>What follows the linear head, if anything.</summary>
 public enum OutputActivation { None, Softmax, LogSoftmax }
 
+/// <summary>What the linear head reads.</summary>
+public enum HeadInput
+{
+    /// <summary>Every step of the stack's output: logits (T, N, V), or (N, T, V) batch-first.</summary>
+    Sequence,
+    /// <summary>The last layer's final state, directions side by side (N, D·H), as a classifier reads it: logits (N, V).</summary>
+    FinalState,
+}
+
 /// <summary>
 /// A recurrent model as ONNX graphs describe it: an optional embedding (Gather over a table), the
 /// recurrent stack, an optional linear head and its activation. Names are the graph's tensor names,
@@ -41,6 +50,9 @@ public sealed class OnnxRecurrentModel : IDisposable
     public Embedding? Embedding { get; }
     public LinearSoftmaxHead? Head { get; }
     public OutputActivation Activation { get; }
+
+    /// <summary>What <see cref="Head"/> reads (the stack's output unless the graph's head is on the final state).</summary>
+    public HeadInput HeadInput { get; init; }
 
     /// <summary>Graph input of the sequences (float (T, N, I), or int64 ids (T, N) with an embedding).</summary>
     public string InputName { get; init; } = "input";
@@ -78,6 +90,23 @@ public sealed class OnnxRecurrentModel : IDisposable
         var reversedOutput = new float[output.Length];
         Stack.Forward(reversedInput, seqLength, batchSize, reversedOutput, h0, c0, hN, cN, lengths);
         timeOrder.Apply(reversedOutput, output, c.OutputSize);
+    }
+
+    /// <summary>
+    /// The head's input for <see cref="HeadInput.FinalState"/>: row n of features (N, D·H) is the last layer's final
+    /// state of sequence n, forward direction first. hN: (L·D, N, H) as <see cref="Forward"/> writes it.
+    /// </summary>
+    public void FinalStateFeatures(ReadOnlySpan<float> hN, int batchSize, Span<float> features)
+    {
+        RnnConfig c = Stack.Config;
+        int D = c.Directions, H = c.OutputHiddenSize, first = (c.NumLayers - 1) * D;
+        if (hN.Length != c.NumLayers * D * batchSize * H)
+            throw new ArgumentException($"hN has {hN.Length} values, expected (layers * directions, N, H) = {c.NumLayers * D * batchSize * H}", nameof(hN));
+        if (features.Length != batchSize * D * H)
+            throw new ArgumentException($"features has {features.Length} values, expected (N, D * H) = {batchSize * D * H}", nameof(features));
+        for (int n = 0; n < batchSize; n++)
+            for (int d = 0; d < D; d++)
+                hN.Slice(((first + d) * batchSize + n) * H, H).CopyTo(features.Slice((n * D + d) * H, H));
     }
 
     public void Dispose()

@@ -50,6 +50,7 @@ public class OnnxReverseTests
             proto = OnnxExporter.Export(forward);
         proto.Graph.Node.First(n => n.OpType == "LSTM").Attribute.Single(a => a.Name == "direction").S = ByteString.CopyFromUtf8("reverse");
         var e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(proto).Dispose());
-        Assert.Contains("differs from the first layer", e.Message);
+        Assert.Contains("(LSTM): direction 'forward' under a 'reverse' layer", e.Message);
+        Assert.Contains("different time directions is not supported", e.Message);
     }
 }
