@@ -73,7 +73,7 @@ public static class OnnxExporter
             if (lstm) inputs.Add(c0);
             if (config.Peephole) inputs.Add("P_" + layer);
             string y = $"Y_{layer}", yh = $"Y_h_{layer}", yc = $"Y_c_{layer}";
-            g.NodeWithOutputs(OpType(config.Cell), inputs, lstm ? [y, yh, yc] : [y, yh], a => AddCellAttributes(a, config, model.TimeReversed));
+            g.NodeWithOutputs(OpType(config.Cell), inputs, lstm ? [y, yh, yc] : [y, yh], a => AddCellAttributes(a, config, model.IsReversed(l)));
             hn.Add(yh);
             cn.Add(yc);
             // Y (T, D, N, H) -> (T, N, D*H), as PyTorch's exporter does it.

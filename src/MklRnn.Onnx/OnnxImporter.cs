@@ -85,11 +85,9 @@ public static class OnnxImporter
             foreach (NodeProto n in layers.Skip(1))
             {
                 RecurrentNodeAttributes a = RecurrentNodeAttributes.Parse(n);
-                if (a with { Reverse = first.Reverse } == first && a.Reverse != first.Reverse)
-                    throw Error(n, $"direction '{(a.Reverse ? "reverse" : "forward")}' under a '{(first.Reverse ? "reverse" : "forward")}' layer (node '{layers[0].Name}'): "
-                        + "a stack whose layers run in different time directions is not supported (MklRnn's RecurrentStack runs every layer forward, or the whole stack time-reversed)");
-                if (a != first)
-                    throw Error(n, $"{a} differs from the first layer's {first}; a stack needs one cell, size, direction and layout");
+                // Single-direction layers may differ in time direction (OnnxRecurrentModel.LayerReversed); nothing else.
+                if (a with { Reverse = first.Reverse } != first)
+                    throw Error(n, $"{a} differs from the first layer's {first}; a stack needs one cell, size, direction count and layout");
             }
 
             // Layer 0's input: a graph input (through glue) or an embedding's Gather.
@@ -134,11 +132,13 @@ public static class OnnxImporter
                     if (config.Cell == CellKind.Lstm) c0 = StateInput(layers[l], 6, "initial_c", c0, allowZeros: true);
                 }
                 if (gather != null) embedding = LoadEmbedding(gather, config.InputSize);
-                var (headInput, activation) = LoadHead(layers[^1], config, first.Reverse, lengths != null, out head);
+                bool[] reversed = layers.Select(n => RecurrentNodeAttributes.Parse(n).Reverse).ToArray();
+                bool mixed = reversed.Distinct().Count() > 1;
+                var (headInput, activation) = LoadHead(layers[^1], config, reversed[^1], lengths != null, out head);
                 return new OnnxRecurrentModel(stack, embedding, head, activation)
                 {
                     InputName = inputName, LengthsName = lengths, H0Name = h0, C0Name = c0, BatchwiseStates = first.Layout == 1,
-                    TimeReversed = first.Reverse, HeadInput = headInput,
+                    TimeReversed = !mixed && first.Reverse, LayerReversed = mixed ? reversed : null, HeadInput = headInput,
                 };
             }
             catch

@@ -71,25 +71,47 @@ public sealed class OnnxRecurrentModel : IDisposable
     public bool TimeReversed { get; init; }
 
     /// <summary>
-    /// The stack's forward as the graph computes it (time-reversed when <see cref="TimeReversed"/>); arguments as
-    /// <see cref="RecurrentStack.Forward"/> (inference).
+    /// Per layer, whether it has direction 'reverse', for graphs whose single-direction layers differ in direction
+    /// (null otherwise; <see cref="TimeReversed"/> covers a stack reversed as a whole). <see cref="Forward"/> then runs
+    /// the layers one at a time, each forward or time-reversed.
+    /// </summary>
+    public IReadOnlyList<bool>? LayerReversed
+    {
+        get => _layerReversed;
+        init
+        {
+            if (value != null && value.Count != Stack.Config.NumLayers)
+                throw new ArgumentException($"{value.Count} flags for {Stack.Config.NumLayers} layers", nameof(LayerReversed));
+            if (value != null && value.Any(r => r) && Stack.Config.Bidirectional)
+                throw new ArgumentException("a bidirectional layer has no single time direction to reverse", nameof(LayerReversed));
+            _layerReversed = value?.ToArray();
+        }
+    }
+    private readonly bool[]? _layerReversed;
+    private LayerwiseRun? _layerwise;
+
+    /// <summary>Whether any layer runs time-reversed (a PyTorch-layout .safetensors stack cannot say so).</summary>
+    public bool HasReversedLayers => TimeReversed || (_layerReversed?.Any(r => r) ?? false);
+
+    /// <summary>Whether layer l runs time-reversed (ONNX direction 'reverse').</summary>
+    public bool IsReversed(int layer) => TimeReversed || (_layerReversed != null && _layerReversed[layer]);
+
+    /// <summary>
+    /// The stack's forward as the graph computes it (time-reversed when <see cref="TimeReversed"/>, layer by layer when
+    /// <see cref="LayerReversed"/> mixes directions); arguments as <see cref="RecurrentStack.Forward"/> (inference).
     /// </summary>
     public void Forward(ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
         ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, Span<float> hN = default, Span<float> cN = default,
         ReadOnlySpan<int> lengths = default)
     {
-        if (!TimeReversed)
-        {
+        int L = Stack.Config.NumLayers;
+        int reversedLayers = Enumerable.Range(0, L).Count(IsReversed);
+        if (reversedLayers == 0)
             Stack.Forward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
-            return;
-        }
-        RnnConfig c = Stack.Config;
-        var reversedInput = new float[input.Length];
-        var timeOrder = new TimeReversal(seqLength, batchSize, c.BatchFirst, lengths);
-        timeOrder.Apply(input, reversedInput, c.InputSize);
-        var reversedOutput = new float[output.Length];
-        Stack.Forward(reversedInput, seqLength, batchSize, reversedOutput, h0, c0, hN, cN, lengths);
-        timeOrder.Apply(reversedOutput, output, c.OutputSize);
+        else if (reversedLayers == L)
+            TimeReversal.Forward(Stack, input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+        else
+            (_layerwise ??= new LayerwiseRun(Stack)).Forward(_layerReversed!, input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
     }
 
     /// <summary>
@@ -111,6 +133,8 @@ public sealed class OnnxRecurrentModel : IDisposable
 
     public void Dispose()
     {
+        _layerwise?.Dispose();
+        _layerwise = null;
         if (!_ownsModules) return;
         Stack.Dispose();
         Embedding?.Dispose();
