@@ -53,7 +53,8 @@ internal sealed class AxisTrace(
             if (!producers.TryGetValue(name, out source))
                 throw new OnnxFormatException($"{consumer} reads '{tensor}', which does not come from a recurrent node (it starts at '{name}')");
             if (source.OpType is "LSTM" or "GRU" or "RNN") break;
-            if (!Followed.Contains(source.OpType) || path.Count > producers.Count)
+            if (path.Count > producers.Count) throw new OnnxFormatException($"tensor '{tensor}': the graph has a cycle");
+            if (!Followed.Contains(source.OpType))
                 throw Error(source, $"sits between a recurrent node and {consumer}; only {string.Join(", ", Followed)} are understood there");
             path.Add(source);
             name = source.Input[0];

@@ -24,7 +24,7 @@ internal sealed class LayerwiseRun(RecurrentStack stack) : IDisposable
         int hBlock = c.Directions * batchSize * c.OutputHiddenSize, cBlock = c.Directions * batchSize * c.HiddenSize;
         ReadOnlySpan<float> Block(ReadOnlySpan<float> s, int l, int size) => s.IsEmpty ? default : s.Slice(l * size, size);
         Span<float> Out(Span<float> s, int l, int size) => s.IsEmpty ? default : s.Slice(l * size, size);
-        float[] x = input.ToArray();
+        ReadOnlySpan<float> x = input;
         for (int l = 0; l < L; l++)
         {
             RecurrentStack layer = Layer(l);
@@ -34,7 +34,7 @@ internal sealed class LayerwiseRun(RecurrentStack stack) : IDisposable
             Span<float> lhN = Out(hN, l, hBlock), lcN = Out(cN, l, cBlock);
             if (reversed[l]) TimeReversal.Forward(layer, x, seqLength, batchSize, y, lh0, lc0, lhN, lcN, lengths);
             else layer.Forward(x, seqLength, batchSize, y, lh0, lc0, lhN, lcN, lengths);
-            if (l < L - 1) x = y.ToArray();
+            x = y;
         }
     }
 

@@ -7,9 +7,10 @@ namespace MklRnn.Onnx;
 
 /// <summary>
 /// Maps an ONNX graph with the structure of a recurrent model (optional Gather embedding, one LSTM/GRU/RNN
-/// node per layer joined by shape glue, optional Gemm or MatMul + Add head and Softmax/LogSoftmax) to an
-/// <see cref="OnnxRecurrentModel"/>. Not an interpreter: the glue ops (Transpose, Reshape, Slice, ...) are
-/// only traced to check which tensor feeds which node; any other op is refused with its type and node names.
+/// node per layer joined by shape glue, optional Gemm or MatMul + Add head on every step or on the final state,
+/// and Softmax/LogSoftmax) to an <see cref="OnnxRecurrentModel"/>. Not an interpreter: the glue on the data paths
+/// (layer to layer, last layer to head) is followed axis by axis (<see cref="AxisTrace"/>), the glue around states
+/// and lengths only back to its source; any other op is refused with its type and node names (docs/onnx.md).
 /// </summary>
 public static class OnnxImporter
 {
