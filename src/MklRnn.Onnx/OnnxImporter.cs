@@ -305,7 +305,7 @@ public static class OnnxImporter
         {
             TracedTensor x = _trace.Trace(layer.Input[0], $"input X of node '{layer.Name}'");
             AxisRole[] expected = layout == 1 ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
-            if (x.Source != below || x.Output != 0 || !x.Axes.SequenceEqual(expected))
+            if (x.Source != below || x.Output != 0 || !x.Axes.SequenceEqual(expected) || x.Parts.Any(p => p.Step != TakenStep.None))
                 throw Error(layer, $"its input X is {x.Describe()}, expected ({string.Join(", ", expected)}) of Y of the layer before (node '{below.Name}')");
         }
 
@@ -379,18 +379,31 @@ public static class OnnxImporter
             TracedTensor a = _trace.Trace(node.Input[0], $"the head node '{node.Name}'");
             if (a.Source != last) throw Error(node, $"reads {a.Describe()}, not an output of the last recurrent layer '{last.Name}'");
             AxisRole[] sequence = config.BatchFirst ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
-            if (a.Output == 0 && a.LastStepTaker == null && a.Axes.SequenceEqual(sequence)) return HeadInput.Sequence;
+            if (a.Output == 0 && a.Parts.All(p => p.Step == TakenStep.None) && a.Axes.SequenceEqual(sequence)) return HeadInput.Sequence;
             if (!a.Axes.SequenceEqual([AxisRole.Batch, AxisRole.Features]))
                 throw Error(node, $"reads {a.Describe()}; a head reads every step ({string.Join(", ", sequence)}) or the final state (Batch, Features)");
-            if (a.Output == 1) return HeadInput.FinalState;
-            NodeProto taker = a.LastStepTaker!; // Y without its time axis: a Slice or Gather took the last step
-            if (config.Bidirectional)
-                throw Error(taker, "takes Y's last step of a bidirectional layer: the backward direction's final state is at step 0, so this is not the final state MklRnn's head reads (read Y_h instead)");
-            if (reversed)
-                throw Error(taker, "takes Y's last step of a 'reverse' layer, which is its first step computed, not its final state (read Y_h instead)");
-            if (hasLengths)
-                throw Error(taker, "takes Y's last step while the graph has sequence_lens: for shorter sequences that step is zero, not their final state (read Y_h instead)");
+            foreach (TracedPart part in a.Parts) RequireFinalState(node, a, part, config, reversed, hasLengths);
             return HeadInput.FinalState;
+        }
+
+        /// <summary>
+        /// Y_h is a direction's final state; a step of Y is when it is the step that direction computes last: the last
+        /// step of a forward direction over full-length sequences (ONNX zeroes Y past a sequence's length), step 0 of a
+        /// backward one (whatever the lengths).
+        /// </summary>
+        private static void RequireFinalState(NodeProto head, TracedTensor a, TracedPart part, RnnConfig config, bool reversed, bool hasLengths)
+        {
+            if (a.Output == 1) return;
+            NodeProto taker = part.StepTaker ?? throw Error(head, $"reads {a.Describe()} without taking a time step");
+            if (config.Bidirectional && part.Direction == null)
+                throw Error(taker, "takes one step of both directions of a bidirectional Y: the forward direction ends at the last step, the backward one at step 0 (read Y_h, or slice each direction)");
+            bool backward = config.Bidirectional ? part.Direction == 1 : reversed;
+            if (backward && part.Step != TakenStep.First)
+                throw Error(taker, "takes the last step of a backward direction, which it computes first; its final state is step 0 (or Y_h)");
+            if (!backward && part.Step != TakenStep.Last)
+                throw Error(taker, "takes the first step of a forward direction, not its final state (the last step, or Y_h)");
+            if (!backward && hasLengths)
+                throw Error(taker, "takes Y's last step while the graph has sequence_lens: for shorter sequences that step is zero, not their final state (read Y_h instead)");
         }
 
         private long DefaultOpset() => _model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 1;
