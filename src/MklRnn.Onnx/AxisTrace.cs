@@ -19,6 +19,8 @@ internal enum AxisRole
     Features,
     /// <summary>An axis of size 1 (inserted, or one direction selected out of two).</summary>
     One,
+    /// <summary>Several layers' Y_h concatenated on the direction axis (PyTorch's h_n, L·D): only its last entry is understood.</summary>
+    LayerStates,
 }
 
 /// <summary>Which time step a Slice or Gather took out of Y.</summary>
@@ -107,11 +109,25 @@ internal sealed class AxisTrace(
         return new State(source, index, attributes.Directions, attributes.HiddenSize, axes, [new TracedPart(null, TakenStep.None, null)]);
     }
 
-    /// <summary>Concat on the hidden axis of the forward and the backward strand of one node: the (D·H) row.</summary>
+    /// <summary>
+    /// Concat on the hidden axis of the forward and the backward strand of one node (the D·H row), or on axis 0 of
+    /// several layers' untouched Y_h (PyTorch's h_n, of which a classifier reads h_n[-1]).
+    /// </summary>
     private State Concat(NodeProto node, string consumer, int depth)
     {
-        if (node.Input.Count != 2) throw Error(node, $"concatenates {node.Input.Count} tensors; only the two directions of one layer are understood");
-        TracedTensor forward = Trace(node.Input[0], consumer, depth), backward = Trace(node.Input[1], consumer, depth);
+        TracedTensor[] inputs = node.Input.Select(i => Trace(i, consumer, depth)).ToArray();
+        AxisRole[] untouchedState = [AxisRole.Direction, AxisRole.Batch, AxisRole.Features];
+        if (inputs.Length > 0 && inputs.All(t => t.Output == 1 && t.Parts is [{ Direction: null, Step: TakenStep.None }]
+                && (t.Axes.SequenceEqual(untouchedState) || t.Axes.SequenceEqual([AxisRole.Direction, AxisRole.Batch, AxisRole.Hidden])))
+            && Normalized(node, [Attribute(node, "axis")?.I ?? 0], 3)[0] == 0)
+        {
+            NodeProto lastLayer = inputs[^1].Source;
+            RecurrentNodeAttributes attributes = RecurrentNodeAttributes.Parse(lastLayer);
+            return new State(lastLayer, 1, attributes.Directions, attributes.HiddenSize, [AxisRole.LayerStates, AxisRole.Batch, AxisRole.Hidden],
+                [new TracedPart(null, TakenStep.None, null)]);
+        }
+        if (inputs.Length != 2) throw Error(node, $"concatenates {inputs.Length} tensors; only the two directions of one layer, or the layers' Y_h on axis 0, are understood");
+        TracedTensor forward = inputs[0], backward = inputs[1];
         int rank = forward.Axes.Length;
         int axis = Normalized(node, [Attribute(node, "axis")?.I ?? 0], rank)[0];
         bool sameOrigin = backward.Source == forward.Source && backward.Output == forward.Output && backward.Axes.SequenceEqual(forward.Axes);
@@ -193,6 +209,13 @@ internal sealed class AxisTrace(
         else if (axes[a] == AxisRole.Direction && state.Directions == 2 && index is 0 or 1 or -1 && state.Parts.Count == 1)
         {
             state.Parts[0] = state.Parts[0] with { Direction = index == 0 ? 0 : 1 };
+            state.Directions = 1;
+            axes[a] = AxisRole.One;
+        }
+        else if (axes[a] == AxisRole.LayerStates && index == -1)
+        {
+            // The last layer's last direction: its only one, or the backward one of two.
+            if (state.Directions == 2) state.Parts[0] = state.Parts[0] with { Direction = 1 };
             state.Directions = 1;
             axes[a] = AxisRole.One;
         }

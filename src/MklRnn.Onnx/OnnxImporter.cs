@@ -304,6 +304,7 @@ public static class OnnxImporter
         private void RequireLayerInput(NodeProto layer, NodeProto below, int layout)
         {
             TracedTensor x = _trace.Trace(layer.Input[0], $"input X of node '{layer.Name}'");
+            RequireBothDirections(layer, x);
             AxisRole[] expected = layout == 1 ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
             if (x.Source != below || x.Output != 0 || !x.Axes.SequenceEqual(expected) || x.Parts.Any(p => p.Step != TakenStep.None))
                 throw Error(layer, $"its input X is {x.Describe()}, expected ({string.Join(", ", expected)}) of Y of the layer before (node '{below.Name}')");
@@ -378,12 +379,20 @@ public static class OnnxImporter
         {
             TracedTensor a = _trace.Trace(node.Input[0], $"the head node '{node.Name}'");
             if (a.Source != last) throw Error(node, $"reads {a.Describe()}, not an output of the last recurrent layer '{last.Name}'");
+            RequireBothDirections(node, a);
             AxisRole[] sequence = config.BatchFirst ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
             if (a.Output == 0 && a.Parts.All(p => p.Step == TakenStep.None) && a.Axes.SequenceEqual(sequence)) return HeadInput.Sequence;
             if (!a.Axes.SequenceEqual([AxisRole.Batch, AxisRole.Features]))
                 throw Error(node, $"reads {a.Describe()}; a head reads every step ({string.Join(", ", sequence)}) or the final state (Batch, Features)");
             foreach (TracedPart part in a.Parts) RequireFinalState(node, a, part, config, reversed, hasLengths);
             return HeadInput.FinalState;
+        }
+
+        /// <summary>MklRnn's layers and head read a bidirectional layer's two directions side by side, never one alone.</summary>
+        private static void RequireBothDirections(NodeProto reader, TracedTensor a)
+        {
+            if (a.Parts is [{ Direction: int d }])
+                throw Error(reader, $"reads only the {(d == 0 ? "forward" : "backward")} direction of the bidirectional node '{a.Source.Name}'; MklRnn's layers and head read both, forward first");
         }
 
         /// <summary>

@@ -5,7 +5,8 @@ namespace MklRnn.Tests.Onnx;
 
 /// <summary>
 /// Models exported by torch.onnx.export (opsets 9-17: stacked bidirectional LSTM, batch-first GRU, initial
-/// states as inputs, Gather embedding + MatMul/Add head + LogSoftmax, RNN relu + Softmax), written by
+/// states as inputs, Gather embedding + MatMul/Add head + LogSoftmax, RNN relu + Softmax, a classifier fc(h_n[-1])
+/// on a 2-layer batch-first LSTM: Concat of the layers' Y_h, Gather -1, Gemm), written by
 /// fixtures/make_fixtures.py. Imported by OnnxImporter and run by MklRnn; ONNX Runtime runs the same file on
 /// the same input; every output agrees within 1e-5.
 /// </summary>
@@ -13,7 +14,7 @@ public class TorchFixtureTests
 {
     public static TheoryData<string> Fixtures() => new(
         "torch_lstm_bidir_2layers_opset9.onnx", "torch_gru_batch_first_opset14.onnx", "torch_lstm_initial_states_opset11.onnx",
-        "torch_char_gru_opset13.onnx", "torch_rnn_relu_softmax_opset17.onnx");
+        "torch_char_gru_opset13.onnx", "torch_rnn_relu_softmax_opset17.onnx", "torch_lstm_classifier_hn_opset13.onnx");
 
     [Theory]
     [MemberData(nameof(Fixtures))]
@@ -55,5 +56,13 @@ public class TorchFixtureTests
         var ort = OrtSession.Run(File.ReadAllBytes(path), feeds.ToArray());
         Assert.True(OrtSession.MaxAbsDifference(result, ort[proto.Graph.Output[0].Name]) <= 1e-5f, $"{proto.Graph.Output[0].Name} differs");
         Assert.True(OrtSession.MaxAbsDifference(hN, ort["h_n"]) <= 1e-5f, "h_n differs");
+    }
+
+    [Fact]
+    public void Classifier_on_h_n_last_of_a_bidirectional_stack_is_refused()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "onnx-fixtures", "refuse_torch_bilstm_hn_last_opset13.onnx");
+        var e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Load(path).Dispose());
+        Assert.Contains("(Gemm): reads only the backward direction of the bidirectional node", e.Message);
     }
 }
