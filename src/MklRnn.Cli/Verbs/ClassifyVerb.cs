@@ -8,7 +8,7 @@ namespace MklRnn.Cli;
 
 /// <summary>
 /// <c>mklrnn classify train|eval</c>: the many-to-one worked example, telling balanced bracket strings from
-/// unbalanced ones with a recurrent encoder and a <see cref="Training.ManyToOneHead"/> over variable-length
+/// unbalanced ones with a recurrent encoder and a <see cref="Modules.ManyToOneHead"/> over variable-length
 /// batches. train writes a checkpoint atomically; eval classifies strings given on the command line, or
 /// measures held-out accuracy. Exit code 0: done; 1: --min-accuracy not reached; 2: bad input.
 /// </summary>
