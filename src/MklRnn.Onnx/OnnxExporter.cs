@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx.Proto;
 

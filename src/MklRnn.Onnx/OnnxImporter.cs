@@ -1,5 +1,6 @@
 using System.Globalization;
 using MklRnn.Layers;
+using MklRnn.Modules;
 using MklRnn.Onnx.Proto;
 using MklRnn.Training;
 
