@@ -278,8 +278,12 @@ internal sealed class AxisTrace(
         input < node.Input.Count && constants.TryGetValue(node.Input[input], out TensorProto? t) ? t
             : throw Error(node, $"its {what} is not a constant");
 
-    private static int[] Normalized(NodeProto node, long[] axes, int rank) =>
-        axes.Select(a => a >= -rank && a < rank ? (int)(a < 0 ? a + rank : a) : throw Error(node, $"axis {a} is out of range for rank {rank}")).ToArray();
+    private static int[] Normalized(NodeProto node, long[] axes, int rank)
+    {
+        int[] result = axes.Select(a => a >= -rank && a < rank ? (int)(a < 0 ? a + rank : a) : throw Error(node, $"axis {a} is out of range for rank {rank}")).ToArray();
+        if (result.Distinct().Count() != result.Length) throw Error(node, $"axes [{string.Join(", ", axes)}] name an axis twice");
+        return result;
+    }
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
 

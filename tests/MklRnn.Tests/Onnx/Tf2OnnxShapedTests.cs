@@ -110,6 +110,22 @@ public class Tf2OnnxShapedTests
         Assert.Contains($"node '{identity.Name}' (Expand): sits between a recurrent node and the head node", e.Message);
     }
 
+    [Fact]
+    public void A_cycle_or_a_repeated_axis_on_a_data_path_is_an_error_not_a_hang()
+    {
+        ModelProto proto = OnnxFile.Read(Fixture("keras_gru_final_state_opset11.onnx"));
+        NodeProto identity = proto.Graph.Node.First(n => n.OpType == "Identity");
+        identity.Input[0] = identity.Output[0]; // reads itself
+        var e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(proto).Dispose());
+        Assert.Contains("the graph has a cycle", e.Message);
+
+        proto = OnnxFile.Read(Fixture("keras_gru_final_state_opset11.onnx"));
+        NodeProto squeeze = proto.Graph.Node.Single(n => n.OpType == "Squeeze");
+        squeeze.Attribute.Single(a => a.Name == "axes").Ints.Add(-3); // axis 0 again
+        e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(proto).Dispose());
+        Assert.Contains($"node '{squeeze.Name}' (Squeeze): axes [0, -3] name an axis twice", e.Message);
+    }
+
     /// <summary>A seeded batch-major input (and the lengths when the graph has them: int64 as Keras, int32 as MklRnn exports) as MklRnn and ORT feeds.</summary>
     private static (float[] X, (string, object, int[])[] Feeds) Inputs(OnnxRecurrentModel model, string inputName, bool int64Lengths)
     {
