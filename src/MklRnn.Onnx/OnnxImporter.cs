@@ -166,9 +166,21 @@ public static class OnnxImporter
         /// <summary>A tensor's origin, traced back through glue: a graph input, a node output (recurrent or embedding; Tensor names which), or zeros.</summary>
         private readonly record struct Root(string? Input, NodeProto? Node, bool Zeros, string? Tensor = null);
 
-        private void Roots(string name, List<Root> found, int depth)
+        /// <summary>
+        /// Adds name's roots to found. A tensor reached again after its roots were added (Concat(x, x), nested) is
+        /// skipped, which keeps this linear; a cycle never completes, so it recurses until the depth check says so.
+        /// </summary>
+        private void Roots(string name, List<Root> found, int depth, HashSet<string>? done = null)
         {
             if (depth > _graph.Node.Count) throw new OnnxFormatException($"tensor '{name}': the graph has a cycle");
+            done ??= new HashSet<string>();
+            if (done.Contains(name)) return;
+            RootsOnce(name, found, depth, done);
+            done.Add(name);
+        }
+
+        private void RootsOnce(string name, List<Root> found, int depth, HashSet<string> done)
+        {
             if (_constants.TryGetValue(name, out TensorProto? constant))
             {
                 found.Add(new Root(null, null, AllZero(constant)));
@@ -185,12 +197,12 @@ public static class OnnxImporter
                     found.Add(new Root(null, null, value?.T == null || AllZero(value.T)));
                     return;
                 case "Concat":
-                    foreach (string input in p.Input) Roots(input, found, depth + 1);
+                    foreach (string input in p.Input) Roots(input, found, depth + 1, done);
                     return;
                 case "Constant": return;
                 default:
                     if (!Glue.Contains(p.OpType)) throw Error(p, "is not shape glue between the recurrent layers");
-                    Roots(p.Input[0], found, depth + 1); // the data input; the others are shapes, axes, perms
+                    Roots(p.Input[0], found, depth + 1, done); // the data input; the others are shapes, axes, perms
                     return;
             }
         }

@@ -19,6 +19,26 @@ public class OnnxHostileInputTests
 
     private static TensorProto Initializer(ModelProto m, string name) => m.Graph.Initializer.Single(t => t.Name == name);
 
+    /// <summary>64 nested Concat(x, x) in front of initial_h: 2^64 paths, each tensor traced once (a hang otherwise, caught by the suite's blame-hang).</summary>
+    [Fact]
+    public void Nested_concats_of_one_tensor_are_traced_once()
+    {
+        ModelProto m = ExportedLstm();
+        m.Graph.Initializer.Add(OnnxTensors.Int64("zeros_shape", [1, 1, 4], 3));
+        string x = "zeros_0";
+        m.Graph.Node.Add(new NodeProto { OpType = "ConstantOfShape", Name = "zeros", Input = { "zeros_shape" }, Output = { x } });
+        for (int i = 1; i <= 64; i++)
+        {
+            var concat = new NodeProto { OpType = "Concat", Name = $"concat_{i}", Input = { x, x }, Output = { $"zeros_{i}" } };
+            concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            m.Graph.Node.Add(concat);
+            x = $"zeros_{i}";
+        }
+        m.Graph.Node.Single(n => n.OpType == "LSTM").Input[5] = x;
+        using OnnxRecurrentModel model = OnnxImporter.Import(m);
+        Assert.Null(model.H0Name); // zeros, as the roots say
+    }
+
     [Fact]
     public void Truncated_file_is_refused()
     {
