@@ -8,7 +8,7 @@ namespace MklRnn.Tests.Onnx;
 /// Graphs shaped like tf2onnx's Keras exports (fixtures/make_tf2onnx_shaped.py: batch-major input behind a
 /// Transpose, Squeeze/Unsqueeze around Y and Y_h, zero states from ConstantOfShape/Expand or absent, Cast and
 /// Identity, the last step taken by Slice or Gather, Dense as MatMul + Add or Gemm, on every step or on the
-/// final state, a bias absent, GRU with both reset_after settings, int64 lengths cast to int32, a reverse layer over a forward one). Each is
+/// final state, a bias absent, GRU with both reset_after settings, int64 lengths cast to int32, a reverse layer over a forward one, a reverse GRU's step 0 with lengths). Each is
 /// imported and run by MklRnn and run by ONNX Runtime on the same input: every output within 1e-5. What the
 /// importer cannot map exactly is refused with the node's name and op.
 /// </summary>
@@ -20,7 +20,8 @@ public class Tf2OnnxShapedTests
     public static TheoryData<string> Fixtures() => new(
         "keras_lstm_last_step_opset13.onnx", "keras_gru_final_state_opset11.onnx", "keras_lstm_stacked_opset13.onnx",
         "keras_gru_masked_lengths_opset13.onnx", "keras_rnn_gather_last_opset11.onnx", "keras_bilstm_final_states_opset13.onnx",
-        "keras_lstm_forward_then_reverse_opset13.onnx", "keras_bilstm_stacked_sequences_opset13.onnx", "keras_bigru_final_outputs_opset13.onnx");
+        "keras_lstm_forward_then_reverse_opset13.onnx", "keras_bilstm_stacked_sequences_opset13.onnx", "keras_bigru_final_outputs_opset13.onnx",
+        "keras_gru_backwards_lengths_opset13.onnx");
 
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "onnx-fixtures", name);
 
