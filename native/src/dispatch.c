@@ -450,11 +450,22 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
                               RO(out, ld_out), ld_out));
 }
 
+/* The input block is the one operand a step reads from memory (the (T*N, G*H) int32 projection, tens of MB; the
+ * recurrent product, weights and gate rows are in L2): its next row is requested while this one is computed, where
+ * the S7 profile showed the dequantization waiting on these loads. */
+static inline void prefetch_row(const int32_t* row, int64_t width) {
+  for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(row + j); /* one 64-byte line per 16 int32 */
+}
+
 /* Row loops of the *_forward_s32 functions: each row gets the dequantized input block (when given, overwriting
  * the fp32 gate row) and the dequantized recurrent product, then the fp32 row kernel runs on it while it is in
  * L1 (so the step reads each int32 block once and the gate rows are not streamed through memory twice). */
-#define S32_INPUT_ROW(width, out, ld_out) \
-  if (acc_x) KERNEL(dequantize_s32, 1, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, 0, out, ld_out)
+#define S32_INPUT_ROW(width, out, ld_out)                                                                           \
+  if (acc_x) {                                                                                                      \
+    if (r + 1 < n) prefetch_row(acc_x + (ptrdiff_t)(r + 1) * ld_acc_x, width);                                      \
+    KERNEL(dequantize_s32, 1, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, \
+           0, out, ld_out);                                                                                         \
+  }
 #define S32_INPUT_PARAMS \
   const int32_t *acc_x, int32_t ld_acc_x, float x_scale, int32_t x_zero, const float *wx_scale, const int32_t *wx_colsum
 #define S32_INPUT_ARGS RO(acc_x, ld_acc_x), ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum

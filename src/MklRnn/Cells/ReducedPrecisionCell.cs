@@ -68,7 +68,11 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     public void Step(LayerDirection d, LayerRows rows, int n, int o)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
-        float* gates = d.Gates.Pointer + (long)o * GH;
+        var qi = _ih as Int8Weights;
+        // bf16: the gate rows of this step hold its fp32 input projection (ProjectInput). int8 keeps the projection
+        // in int32 and dequantizes it in the step, so the gate rows are only the step's scratch: the first n rows,
+        // reused every step, stay in L2 instead of streaming an (R, G*H) fp32 block through memory once more.
+        float* gates = d.Gates.Pointer + (qi != null ? 0 : (long)o * GH);
         float* h = d.HState.Pointer;
         float* y = rows.Row(o);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
@@ -76,7 +80,6 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         ActivationQuantization aq = q != null ? q.MultiplyInt32(n, h, P) : default;
         // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
         // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
-        var qi = _ih as Int8Weights;
         int* accX = qi != null ? qi.Accumulator + (long)o * GH : null;
         float xScale = _inputQuantization.Scale;
         int xZero = _inputQuantization.ZeroPoint;
