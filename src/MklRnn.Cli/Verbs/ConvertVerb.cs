@@ -6,7 +6,7 @@ using MklRnn.Layers;
 using MklRnn.Onnx;
 using MklRnn.Onnx.Proto;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn convert --from A --to B</c>: a recurrent stack between .safetensors (PyTorch names, the metadata

@@ -3,7 +3,7 @@ using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn sample --checkpoint F`: generates text from a prompt with temperature, top-k, top-p and a stop string.</summary>
 internal static class SampleVerb

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MklRnn.CharLm;
+using MklRnn.Cli.Verbs;
 using MklRnn.Cli;
 using MklRnn.IO;
 

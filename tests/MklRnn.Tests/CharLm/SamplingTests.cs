@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MklRnn.CharLm;
+using MklRnn.Cli.Verbs;
 using MklRnn.Cli;
 
 namespace MklRnn.Tests.CharLm;

@@ -1,6 +1,5 @@
 using MklRnn.Core;
 using MklRnn.Layers;
-using MklRnn.Tests.Engine;
 
 namespace MklRnn.Tests.Threading;
 

@@ -2,7 +2,7 @@ using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Memory;
 
-namespace MklRnn.Tests.Reliability;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>Issue 11 items 9 and 10: aliasing outputs, use after Dispose, undisposed stacks, stale temp files.</summary>
 public sealed class MisuseTests

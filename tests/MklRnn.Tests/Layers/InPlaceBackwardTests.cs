@@ -1,6 +1,6 @@
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>
 /// Backward on plain time-major batches reads gradOutput and writes gradInput in place; when the caller

@@ -4,7 +4,7 @@ using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers.StepLoops;
 
 /// <summary>
 /// The batch-split step loop (each of two threads runs every step of half the rows) computes what the

@@ -1,7 +1,7 @@
 using MklRnn.Modules;
 using MklRnn.Training;
 
-namespace MklRnn.Tests.Training;
+namespace MklRnn.Tests.Modules;
 
 public class LinearSoftmaxHeadTests
 {

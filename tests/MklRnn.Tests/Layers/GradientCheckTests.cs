@@ -1,6 +1,6 @@
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>
 /// Finite-difference checks of every backward path: the directional derivative of a scalar loss

@@ -1,6 +1,6 @@
 using MklRnn.Cli.Classify;
 
-namespace MklRnn.Tests.Classify;
+namespace MklRnn.Tests.Cli.Classify;
 
 /// <summary>
 /// The many-to-one worked example: the bracket task's labels are right and not given away by length or counts;

@@ -1,7 +1,7 @@
 using MklRnn.Layers;
 using MklRnn.Seq2Seq;
 
-namespace MklRnn.Tests.Reliability;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>
 /// Issue 11 item 1: size products that would wrap (and size a buffer from the wrapped value) or ask for

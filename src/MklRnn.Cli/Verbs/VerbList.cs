@@ -1,9 +1,9 @@
 using System.CommandLine;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>The CLI's verbs, in the order `mklrnn --help` lists them.</summary>
-internal static class Verbs
+internal static class VerbList
 {
     public static IEnumerable<Command> All()
     {

@@ -1,7 +1,7 @@
 using MklRnn.IO;
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>Bad input gets a clear exception naming the argument and the expected shape, before any native call.</summary>
 public class BadInputTests

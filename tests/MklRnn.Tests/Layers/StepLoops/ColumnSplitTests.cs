@@ -4,7 +4,7 @@ using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers.StepLoops;
 
 /// <summary>The small-batch latency path (hidden columns split over two threads) computes what the general path computes.</summary>
 public class ColumnSplitTests

@@ -1,7 +1,7 @@
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 
-namespace MklRnn.Tests.CharLm;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>Small texts and tiny training options for the character LM tests.</summary>
 internal static class CharLmFixtures

@@ -1,6 +1,6 @@
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>The stepped API (decoders) computes what a whole-sequence forward/backward computes.</summary>
 public class SteppedStackTests

@@ -1,7 +1,7 @@
 using MklRnn.Fuzz;
 using MklRnn.IO;
 
-namespace MklRnn.Tests.Reliability;
+namespace MklRnn.Tests.Fuzz;
 
 /// <summary>The fuzz harness itself: it reports what it must (an undocumented exception type, a hang) and keeps inputs with new outcomes.</summary>
 public sealed class FuzzHarnessTests

@@ -1,6 +1,6 @@
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Layers;
 
 /// <summary>
 /// Truncated BPTT: a long sequence fed in chunks with the state carried forward computes the same

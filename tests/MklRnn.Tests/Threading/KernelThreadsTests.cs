@@ -2,7 +2,7 @@ using System.Runtime.Intrinsics.X86;
 using MklRnn.Interop;
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Engine;
+namespace MklRnn.Tests.Threading;
 
 /// <summary>
 /// The shim's kernel choice and kernel threads as the engine uses them: the reported ISA follows the

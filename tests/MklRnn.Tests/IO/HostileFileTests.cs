@@ -2,7 +2,7 @@ using System.Diagnostics;
 using MklRnn.IO;
 using MklRnn.Layers;
 
-namespace MklRnn.Tests.Reliability;
+namespace MklRnn.Tests.IO;
 
 /// <summary>Issue 11 item 7: loaders refuse what is not a regular file, by name, without opening it (a FIFO blocked forever before).</summary>
 public sealed class HostileFileTests

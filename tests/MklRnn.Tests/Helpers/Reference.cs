@@ -1,6 +1,6 @@
 using MklRnn.Training;
 
-namespace MklRnn.Tests.Training;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>Double-precision reference computations for the finite-difference checks.</summary>
 internal static class Reference
