@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx;

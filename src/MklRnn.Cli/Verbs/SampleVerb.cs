@@ -1,6 +1,5 @@
 using System.CommandLine;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 
 namespace MklRnn.Cli.Verbs;

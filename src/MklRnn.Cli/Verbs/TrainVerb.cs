@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MklRnn.CharLm;
 using MklRnn.Cli.Verbs;
-using MklRnn.Cli;
 using MklRnn.IO;
 
 namespace MklRnn.Tests.CharLm;

@@ -1,6 +1,5 @@
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
-using MklRnn.Threading;
 
 namespace MklRnn.Tests.CharLm;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using MklRnn.CharLm;
 using MklRnn.Cli.Verbs;
-using MklRnn.Cli;
 
 namespace MklRnn.Tests.CharLm;
 

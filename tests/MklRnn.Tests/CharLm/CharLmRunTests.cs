@@ -3,7 +3,6 @@ using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using MklRnn.Distributed;
 using MklRnn.IO;
-using MklRnn.Training;
 
 namespace MklRnn.Tests.CharLm;
 

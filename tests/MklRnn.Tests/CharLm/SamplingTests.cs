@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using MklRnn.CharLm;
 using MklRnn.Cli.Verbs;
-using MklRnn.Cli;
 
 namespace MklRnn.Tests.CharLm;
 

@@ -1,5 +1,4 @@
 using MklRnn.Modules;
-using MklRnn.Training;
 
 namespace MklRnn.Tests.Modules;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using MklRnn.CharLm;
 using MklRnn.Cli.Verbs;
-using MklRnn.Cli;
 using MklRnn.Server;
 
 namespace MklRnn.Tests.Serving;

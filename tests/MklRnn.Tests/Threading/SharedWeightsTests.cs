@@ -1,4 +1,3 @@
-using MklRnn.Core;
 using MklRnn.Layers;
 
 namespace MklRnn.Tests.Threading;

@@ -1,4 +1,3 @@
-using MklRnn.Core;
 using MklRnn.Layers.StepLoops;
 using MklRnn.Threading;
 using MklRnn.Interop;
