@@ -4,7 +4,7 @@ using MklRnn.Cli.CharLm;
 using MklRnn.Distributed;
 using MklRnn.IO;
 
-namespace MklRnn.Tests.CharLm;
+namespace MklRnn.Tests.Cli.CharLm;
 
 /// <summary>
 /// `train` as char-rnn / PyTorch users expect: no silent overwrite, resume with changed flags, fine-tuning with

@@ -3,7 +3,7 @@ using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 
-namespace MklRnn.Tests.CharLm;
+namespace MklRnn.Tests.Cli.CharLm;
 
 /// <summary>`train` end to end on a small text: checkpoints, exact resume, cancellation, the loss curve.</summary>
 public class CharLmTrainingTests

@@ -1,4 +1,4 @@
-namespace MklRnn.Tests.Seq2Seq;
+namespace MklRnn.Tests.Cli.Seq2Seq;
 
 /// <summary>`mklrnn seq2seq train|decode` in-process through the real command tree.</summary>
 public sealed class Seq2SeqVerbTests : IDisposable

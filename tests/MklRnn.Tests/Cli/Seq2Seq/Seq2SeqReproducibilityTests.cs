@@ -1,4 +1,4 @@
-namespace MklRnn.Tests.Seq2Seq;
+namespace MklRnn.Tests.Cli.Seq2Seq;
 
 /// <summary>
 /// The same seed gives the same checkpoint, byte for byte, in two separate processes (the training data's

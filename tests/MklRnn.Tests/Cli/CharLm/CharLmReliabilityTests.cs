@@ -5,7 +5,7 @@ using MklRnn.Cli;
 using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 
-namespace MklRnn.Tests.CharLm;
+namespace MklRnn.Tests.Cli.CharLm;
 
 /// <summary>
 /// Training that cannot lose work: divergence never overwrites a checkpoint, output paths are checked before any

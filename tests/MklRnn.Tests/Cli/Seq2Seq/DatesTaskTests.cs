@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using MklRnn.Cli.Seq2Seq;
 using MklRnn.Seq2Seq;
 
-namespace MklRnn.Tests.Seq2Seq;
+namespace MklRnn.Tests.Cli.Seq2Seq;
 
 /// <summary>
 /// The dates task: every source is the date of its target (parsed back with .NET's date parsing, not with the

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Xml.Linq;
 using MklRnn.Cli.CharLm;
 
-namespace MklRnn.Tests.CharLm;
+namespace MklRnn.Tests.Cli.CharLm;
 
 /// <summary>The loss curve's axes: round tick values, labels that do not overlap, non-finite losses left out.</summary>
 public class LossCurveTests
