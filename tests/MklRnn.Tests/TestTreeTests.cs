@@ -4,9 +4,10 @@ using System.Text.RegularExpressions;
 namespace MklRnn.Tests;
 
 /// <summary>
-/// The source and test trees stay navigable: every folder is one namespace, the test tree mirrors the code (the
-/// engine's folders, one folder per other project), test classes have distinct names, live in files of their name
-/// and share helpers through Helpers/ or a helper type, never through another test class.
+/// The source and test trees stay navigable: every folder is one namespace, the engine's folders depend one way,
+/// the test tree mirrors the code (the engine's folders, one folder per other project), test classes have distinct
+/// names, live in files of their name and share helpers through Helpers/ or a helper type, never through another
+/// test class.
 /// </summary>
 public partial class TestTreeTests
 {
@@ -105,10 +106,59 @@ public partial class TestTreeTests
         Assert.True(borrowed.Count == 0, "move what is shared to Helpers/ or a helper type: " + string.Join("; ", borrowed));
     }
 
+    /// <summary>
+    /// The engine folders each may use (docs/architecture.md): dependencies point one way, from the models down to
+    /// Interop; Cells never uses Layers. A new arrow is a decision: add it here and in the doc.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> MayUse = new()
+    {
+        [""] = ["Core", "Interop", "Memory"], // the public root-namespace types
+        ["Interop"] = [],
+        ["Memory"] = ["Interop"],
+        ["Threading"] = ["Interop", "Memory"],
+        ["Core"] = ["Interop", "Memory"],
+        ["IO"] = ["Core", "Interop", "Memory"],
+        ["Cells"] = ["Core", "Interop", "Memory"],
+        ["Layers"] = ["Cells", "Core", "IO", "Interop", "Memory", "Threading"],
+        ["Training"] = ["Core", "IO", "Interop", "Memory"],
+        ["Modules"] = ["Core", "Interop", "Memory", "Training"],
+        ["Distributed"] = ["Core", "Interop", "Memory", "Training"],
+        ["CharLm"] = ["Cells", "Core", "Distributed", "IO", "Interop", "Layers", "Memory", "Modules", "Threading", "Training"],
+        ["Seq2Seq"] = ["Cells", "Core", "Distributed", "IO", "Interop", "Layers", "Memory", "Modules", "Threading", "Training"],
+    };
+
+    [Fact]
+    public void EngineFoldersDependOnlyDownwards()
+    {
+        string engine = Path.Combine(Root, "src", "MklRnn");
+        var wrong = new List<string>();
+        foreach (string file in SourceFiles(engine))
+        {
+            string folder = Path.GetRelativePath(engine, Path.GetDirectoryName(file)!).Split(Path.DirectorySeparatorChar)[0];
+            if (folder == ".") folder = "";
+            if (!MayUse.TryGetValue(folder, out string[]? allowed))
+            {
+                wrong.Add($"{folder}/ is a new engine folder: say what it may use in {nameof(MayUse)}");
+                continue;
+            }
+            foreach (Match used in EngineNamespaceUse().Matches(File.ReadAllText(file)))
+            {
+                string target = used.Groups[1].Value; // MklRnn.Engine (the assembly's name) is no folder
+                if (MayUse.ContainsKey(target) && target != folder && !allowed.Contains(target))
+                    wrong.Add($"{Path.GetRelativePath(Root, file)} uses MklRnn.{target}");
+            }
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Distinct()));
+    }
+
     private static IEnumerable<string> SourceFiles(string project) =>
         Directory.EnumerateFiles(project, "*.cs", SearchOption.AllDirectories)
             .Where(f => !Path.GetRelativePath(project, f).Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj"));
 
     [GeneratedRegex(@"^namespace ([\w.]+);", RegexOptions.Multiline)]
     private static partial Regex NamespaceLine();
+
+    /// <summary>A using directive or a qualified name naming an engine namespace: MklRnn.Layers, MklRnn.Cells.Cell, ...</summary>
+    [GeneratedRegex(@"\bMklRnn\.([A-Z]\w*)\b")]
+    private static partial Regex EngineNamespaceUse();
 }
