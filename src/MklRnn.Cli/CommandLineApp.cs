@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MklRnn.Cli.Verbs;
 
 namespace MklRnn.Cli;
 
@@ -20,7 +21,7 @@ internal static class CommandLineApp
     public static RootCommand Root()
     {
         var root = new RootCommand("MklRnn: recurrent networks (RNN, LSTM, GRU) on CPUs through Intel MKL.") { Verbose };
-        foreach (Command verb in Verbs.All())
+        foreach (Command verb in VerbList.All())
             root.Subcommands.Add(verb);
         return root;
     }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx.Proto;

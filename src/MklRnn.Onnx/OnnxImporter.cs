@@ -2,7 +2,6 @@ using System.Globalization;
 using MklRnn.Layers;
 using MklRnn.Modules;
 using MklRnn.Onnx.Proto;
-using MklRnn.Training;
 
 namespace MklRnn.Onnx;
 

@@ -1,6 +1,5 @@
 using MklRnn.Layers;
 using MklRnn.Modules;
-using MklRnn.Training;
 
 namespace MklRnn.Onnx;
 

@@ -41,7 +41,7 @@ internal sealed class SequenceClassifier : IParameterized, IDisposable
     {
         int T = Forward(sequences, gradients), N = sequences.Count, W = _rnn.Config.OutputSize, E = Config.EmbeddingSize;
         var output = _output.AsSpan(0, T * N * W);
-        if (!gradients) return _head.Head.Evaluate(Gathered(output, T, N), N, labels, LossReduction.Mean);
+        if (!gradients) return _head.Head.Evaluate(Gathered(output, N), N, labels, LossReduction.Mean);
         var gradOutput = Grow(ref _gradOutput, T * N * W);
         _head.Loss(output, T, N, _batch.Lengths, labels, LossReduction.Mean, gradOutput);
         var gradEmbedded = Grow(ref _gradEmbedded, T * N * E);
@@ -74,7 +74,7 @@ internal sealed class SequenceClassifier : IParameterized, IDisposable
     }
 
     /// <summary>Loss without gradients goes through the head's Evaluate on the gathered last rows.</summary>
-    private float[] Gathered(ReadOnlySpan<float> output, int T, int N)
+    private float[] Gathered(ReadOnlySpan<float> output, int N)
     {
         int W = _rnn.Config.OutputSize;
         var rows = new float[N * W];

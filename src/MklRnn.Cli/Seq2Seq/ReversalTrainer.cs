@@ -66,8 +66,6 @@ internal sealed class ReversalTrainer : IDisposable
     public Optimizer Optimizer => _optimizer;
     public ReversalTask Task => _task ?? throw new InvalidOperationException("this run trains the dates task");
 
-    public DatesTask Dates => _dates ?? throw new InvalidOperationException("this run trains the reversal task");
-
     /// <summary>
     /// Runs the steps left to Options.Steps (or to stopAt, to interrupt a run); reports progress lines;
     /// returns the final held-out greedy accuracy.

@@ -2,7 +2,7 @@ using System.CommandLine;
 using MklRnn.Tooling.Bench;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn bench --cell lstm --mode infer --T 50 --N 64 --I 512 --H 512 ... --json</c>: one benchmark in the

@@ -4,7 +4,7 @@ using MklRnn.Cli.Classify;
 using MklRnn.IO;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn classify train|eval</c>: the many-to-one worked example, telling balanced bracket strings from

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MklRnn.Tooling.Conformance;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn conformance DIR [--forward-only]`: runs every golden case in a folder; exit 1 when one fails.</summary>
 internal static class ConformanceVerb

@@ -1,12 +1,11 @@
 using System.CommandLine;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx;
 using MklRnn.Onnx.Proto;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn convert --from A --to B</c>: a recurrent stack between .safetensors (PyTorch names, the metadata

@@ -3,7 +3,7 @@ using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// `mklrnn demo` (what `./build.sh demo` runs): trains a 1x256 LSTM on the default corpus for a time budget,

@@ -4,7 +4,7 @@ using System.Text.Json;
 using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn eval --checkpoint F --text PATH`: prints the perplexity of the text under the model and its bits per character.</summary>
 internal static class EvalVerb

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// `mklrnn info [--json]`: what this process loaded and why — MKL (version, path, threads), the shim (path,

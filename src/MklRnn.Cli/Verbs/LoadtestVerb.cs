@@ -3,7 +3,7 @@ using MklRnn.CharLm;
 using MklRnn.Cli.Loadtest;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// `mklrnn loadtest`: C concurrent clients send R requests to a running `mklrnn serve` (loopback only) and the

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MklRnn.Tooling.PerfCompare;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn perf-compare BASE NEW [--threshold 5%] [--alpha 0.05] [--noise 10%]</c>: compares two BenchmarkDotNet

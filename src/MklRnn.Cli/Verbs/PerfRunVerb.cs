@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MklRnn.Tooling;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn perf-run [--quick] [--out DIR] [--filter GLOB]</c> (what <c>./build.sh perf</c> calls): runs the

@@ -5,7 +5,7 @@ using MklRnn.Layers;
 using MklRnn.Onnx;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>
 /// <c>mklrnn run --checkpoint M --input in.safetensors --output out.safetensors [--batch-first] [--threads K] [--batch-size N]</c>:

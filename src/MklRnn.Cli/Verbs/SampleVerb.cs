@@ -1,9 +1,8 @@
 using System.CommandLine;
 using MklRnn.CharLm;
-using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn sample --checkpoint F`: generates text from a prompt with temperature, top-k, top-p and a stop string.</summary>
 internal static class SampleVerb

@@ -2,7 +2,7 @@ using System.CommandLine;
 using MklRnn.Server;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn serve --model NAME=PATH ... --port P`: the HTTP inference server with continuous batching (docs/serving.md).</summary>
 internal static class ServeVerb

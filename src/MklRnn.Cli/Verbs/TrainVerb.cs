@@ -1,9 +1,8 @@
 using System.CommandLine;
-using MklRnn.CharLm;
 using MklRnn.Cli.CharLm;
 using static MklRnn.Cli.CliOption;
 
-namespace MklRnn.Cli;
+namespace MklRnn.Cli.Verbs;
 
 /// <summary>`mklrnn train`: trains a character-level language model (see docs/charlm.md).</summary>
 internal static class TrainVerb

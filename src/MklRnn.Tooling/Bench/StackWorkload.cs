@@ -1,5 +1,4 @@
 using MklRnn.Layers;
-using MklRnn.Threading;
 
 namespace MklRnn.Tooling.Bench;
 

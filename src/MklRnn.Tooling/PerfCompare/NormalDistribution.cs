@@ -3,9 +3,6 @@ namespace MklRnn.Tooling.PerfCompare;
 /// <summary>The standard normal distribution's tail, for the Mann-Whitney normal approximation.</summary>
 public static class NormalDistribution
 {
-    /// <summary>P(Z &lt;= z) for a standard normal Z.</summary>
-    public static double Cdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));
-
     /// <summary>
     /// The complementary error function, to about 1e-15 relative accuracy: 1 - erf(x) from a positive-term series
     /// for |x| &lt; 1 (erf(x) = 2/sqrt(pi) e^(-x^2) sum 2^n x^(2n+1) / (1*3*...*(2n+1))), where erfc(x) &gt; 0.15 so

@@ -1,4 +1,3 @@
-using MklRnn.Core;
 using MklRnn.Memory;
 
 namespace MklRnn.Cells;

@@ -1,5 +1,3 @@
-using MklRnn.Memory;
-
 namespace MklRnn.Distributed;
 
 /// <summary>

@@ -13,7 +13,6 @@ internal static unsafe partial class Mkl
     public const int NoTrans = 111;
     public const int Trans = 112;
     public const int Packed = 151;
-    public const int AMatrix = 161;
     public const int BMatrix = 162;
 
     public static void Sgemm(int transA, int transB, int m, int n, int k, float alpha,
@@ -21,15 +20,6 @@ internal static unsafe partial class Mkl
     {
         NativeLoader.EnsureMklLoaded();
         cblas_sgemm(RowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    }
-
-    public static void SgemmBatchStrided(int transA, int transB, int m, int n, int k, float alpha,
-        float* a, int lda, int strideA, float* b, int ldb, int strideB, float beta,
-        float* c, int ldc, int strideC, int batch)
-    {
-        NativeLoader.EnsureMklLoaded();
-        cblas_sgemm_batch_strided(RowMajor, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
-            beta, c, ldc, strideC, batch);
     }
 
     public static nuint PackGetSize(int identifier, int m, int n, int k)
@@ -94,11 +84,6 @@ internal static unsafe partial class Mkl
     [LibraryImport(LibraryNames.Mkl, EntryPoint = "cblas_sgemm")]
     private static partial void cblas_sgemm(int layout, int transA, int transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
-
-    [LibraryImport(LibraryNames.Mkl, EntryPoint = "cblas_sgemm_batch_strided")]
-    private static partial void cblas_sgemm_batch_strided(int layout, int transA, int transB, int m, int n, int k,
-        float alpha, float* a, int lda, int strideA, float* b, int ldb, int strideB, float beta,
-        float* c, int ldc, int strideC, int batch);
 
     [LibraryImport(LibraryNames.Mkl, EntryPoint = "cblas_sgemm_pack_get_size")]
     private static partial nuint cblas_sgemm_pack_get_size(int identifier, int m, int n, int k);

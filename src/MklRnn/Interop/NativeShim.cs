@@ -18,9 +18,6 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_abi_version")]
     public static partial int AbiVersionOfLibrary();
 
-    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_avx2")]
-    public static partial int UsesAvx2();
-
     /// <summary>The row kernels' instruction set: 0 scalar, 1 AVX2+FMA, 2 AVX-512 (mklrnn_isa).</summary>
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_isa")]
     public static partial int Isa();

@@ -2,7 +2,6 @@ using MklRnn.Cells;
 using MklRnn.Core;
 using MklRnn.Layers.StepLoops;
 using MklRnn.Threading;
-using MklRnn.Memory;
 
 namespace MklRnn.Layers;
 

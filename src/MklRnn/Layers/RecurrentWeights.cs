@@ -1,5 +1,4 @@
 using MklRnn.Cells;
-using MklRnn.Core;
 
 namespace MklRnn.Layers;
 

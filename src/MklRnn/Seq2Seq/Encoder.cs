@@ -2,7 +2,6 @@ using MklRnn.Core;
 using MklRnn.Layers;
 using MklRnn.Memory;
 using MklRnn.Modules;
-using MklRnn.Training;
 
 namespace MklRnn.Seq2Seq;
 
@@ -76,7 +75,7 @@ public sealed unsafe class Encoder : IParameterized, IDisposable
         _N = N;
         if (_ids.Length < S * N) _ids = new int[S * N];
         source.Ids.CopyTo(_ids);
-        if (Config.ReverseSource) ReverseValidTokens(_ids, S, N, source.Lengths);
+        if (Config.ReverseSource) ReverseValidTokens(_ids, N, source.Lengths);
         var embedded = new Span<float>(_embedded.Ensure((long)S * N * E), S * N * E);
         _embedding.Forward(_ids.AsSpan(0, S * N), embedded);
         var output = new Span<float>(_output.Ensure((long)S * N * W), S * N * W);
@@ -119,7 +118,7 @@ public sealed unsafe class Encoder : IParameterized, IDisposable
     public int SourcePosition(int s, int len) => Config.ReverseSource ? len - 1 - s : s;
 
     /// <summary>ids (S, N) time-major: reverses the first lengths[n] ids of each column n; padding stays where it is.</summary>
-    private static void ReverseValidTokens(int[] ids, int S, int N, ReadOnlySpan<int> lengths)
+    private static void ReverseValidTokens(int[] ids, int N, ReadOnlySpan<int> lengths)
     {
         for (int n = 0; n < N; n++)
             for (int i = 0, j = lengths[n] - 1; i < j; i++, j--)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MklRnn.CharLm;
-using MklRnn.Cli;
+using MklRnn.Cli.Verbs;
 using MklRnn.IO;
 
 namespace MklRnn.Tests.CharLm;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using MklRnn.CharLm;
-using MklRnn.Cli;
+using MklRnn.Cli.Verbs;
 
 namespace MklRnn.Tests.CharLm;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MklRnn.CharLm;
-using MklRnn.Cli;
+using MklRnn.Cli.Verbs;
 
 namespace MklRnn.Tests.CharLm;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MklRnn.CharLm;
+using MklRnn.Cli.Verbs;
 using MklRnn.Cli;
 using MklRnn.IO;
 

@@ -1,6 +1,5 @@
 using MklRnn.Cli.CharLm;
 using MklRnn.Interop;
-using MklRnn.Tests.CharLm;
 
 namespace MklRnn.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using MklRnn.IO;
-using MklRnn.Tests.CharLm;
 
 namespace MklRnn.Tests.Distributed;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>
 /// Starts the programs the tests run (dotnet, the CLI, mpirun) the same way everywhere: standard output and error

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MklRnn.Cli;
 
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>Runs `mklrnn ARGS` in-process through the real command tree and exit-code rule, capturing its output.</summary>
 internal static class CliRunner

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MklRnn.Cli;
 
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>The CLI's verbs as the tests walk them: every leaf command of the real tree, with the words that run it.</summary>
 internal static class CommandTree

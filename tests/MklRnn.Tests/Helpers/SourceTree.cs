@@ -1,4 +1,4 @@
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>The source tree the tests were built in (the folder holding MklRnn.sln), for tests that read docs.</summary>
 internal static class SourceTree

@@ -1,4 +1,4 @@
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>A fresh temporary folder, deleted on dispose.</summary>
 internal sealed class TempFolder : IDisposable

@@ -1,4 +1,4 @@
-namespace MklRnn.Tests;
+namespace MklRnn.Tests.Helpers;
 
 /// <summary>Seeded test inputs and float comparison shared by the engine tests.</summary>
 internal static class TestValues

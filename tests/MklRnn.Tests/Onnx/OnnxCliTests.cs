@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using MklRnn.CharLm;
 using MklRnn.IO;
 using MklRnn.Layers;

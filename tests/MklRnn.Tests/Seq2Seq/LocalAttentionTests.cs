@@ -1,5 +1,4 @@
 using MklRnn.Seq2Seq;
-using MklRnn.Tests.Training;
 
 namespace MklRnn.Tests.Seq2Seq;
 
@@ -62,7 +61,7 @@ public class LocalAttentionTests
             int[] lengths = RandomLengths(rng, S, N);
             float[] keys = Reference.RandomFloats(rng, S * N * H), queries = Reference.RandomFloats(rng, T * N * H);
             float[] upstream = Reference.RandomFloats(rng, T * N * H);
-            var (gradKeys, gradQueries) = Backpropagate(attention, keys, queries, upstream, S, N, T, lengths);
+            var (gradKeys, gradQueries) = AttentionBackward.Run(attention, keys, queries, upstream, S, N, T, lengths);
 
             var reference = new AttentionReference(score, kind, D, H, attention.Parameters);
             double[] k = Reference.ToDouble(keys), q = Reference.ToDouble(queries), u = Reference.ToDouble(upstream);
@@ -119,26 +118,6 @@ public class LocalAttentionTests
         var c = Assert.Throws<ArgumentOutOfRangeException>(() => (TinyTask.Config("lstm_localm_dot") with { Window = 0 }).Validate());
         Assert.Equal("Window", c.ParamName);
         Assert.Throws<ArgumentException>(() => AttentionKinds.Parse("local"));
-    }
-
-    /// <summary>
-    /// Zeroes the parameter gradients, runs T taped steps and backward with upstream (T, N, H) as d loss / d h̃;
-    /// returns the key and query gradients (parameter gradients are in the parameters).
-    /// </summary>
-    internal static (float[] GradKeys, float[] GradQueries) Backpropagate(LuongAttention attention, float[] keys, float[] queries, float[] upstream,
-        int S, int N, int T, int[] lengths)
-    {
-        int H = attention.HiddenSize;
-        foreach (Parameter p in attention.Parameters) p.ZeroGrad();
-        attention.Begin(keys, S, N, lengths, T, training: true);
-        var output = new float[N * H];
-        for (int t = 0; t < T; t++) attention.Step(queries.AsSpan(t * N * H, N * H), output);
-        attention.BeginBackward();
-        var gradQueries = new float[T * N * H];
-        for (int t = T - 1; t >= 0; t--) attention.BackwardStep(upstream.AsSpan(t * N * H, N * H), gradQueries.AsSpan(t * N * H, N * H));
-        var gradKeys = new float[keys.Length];
-        attention.EndBackward(gradKeys);
-        return (gradKeys, gradQueries);
     }
 
     private static LuongAttention Make(AttentionKind kind, AttentionScore score, int H, int D, Random rng)

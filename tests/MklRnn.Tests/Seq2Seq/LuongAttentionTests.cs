@@ -1,5 +1,4 @@
 using MklRnn.Seq2Seq;
-using MklRnn.Tests.Training;
 
 namespace MklRnn.Tests.Seq2Seq;
 
@@ -82,7 +81,7 @@ public class LuongAttentionTests
             }
             return loss;
         }
-        var (gradKeys, gradQueries) = LocalAttentionTests.Backpropagate(attention, keys, queries, upstream, S, N, T, lengths);
+        var (gradKeys, gradQueries) = AttentionBackward.Run(attention, keys, queries, upstream, S, N, T, lengths);
 
         void Check(string what, float[] original, ReadOnlySpan<float> analytic, Action<float[]> write)
         {

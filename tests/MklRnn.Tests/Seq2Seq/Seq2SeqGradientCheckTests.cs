@@ -1,5 +1,4 @@
 using MklRnn.Seq2Seq;
-using MklRnn.Tests.Training;
 
 namespace MklRnn.Tests.Seq2Seq;
 

@@ -1,5 +1,4 @@
 using MklRnn.CharLm;
-using MklRnn.Tests.CharLm;
 
 namespace MklRnn.Tests.Serving;
 

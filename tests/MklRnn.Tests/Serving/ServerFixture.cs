@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using MklRnn.Server;
-using MklRnn.Tests.CharLm;
 
 namespace MklRnn.Tests.Serving;
 

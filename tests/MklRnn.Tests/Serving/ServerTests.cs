@@ -3,9 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MklRnn.CharLm;
-using MklRnn.Cli;
+using MklRnn.Cli.Verbs;
 using MklRnn.Server;
-using MklRnn.Tests.CharLm;
 
 namespace MklRnn.Tests.Serving;
 

@@ -1,6 +1,4 @@
-using MklRnn.Core;
 using MklRnn.Layers;
-using MklRnn.Tests.Engine;
 using MklRnn.Threading;
 
 namespace MklRnn.Tests.Threading;

@@ -1,4 +1,3 @@
-using MklRnn.Core;
 using MklRnn.Threading;
 
 namespace MklRnn.Layers.StepLoops;
