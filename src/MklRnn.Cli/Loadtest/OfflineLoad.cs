@@ -20,7 +20,7 @@ internal static class OfflineLoad
         var running = new List<(GenerationStream Stream, long Start)>(concurrency);
         var joining = new List<GenerationStream>(concurrency);
         var latencies = new List<double>(requests);
-        long tokens = 0;
+        long tokens = 0, steps = 0, stepTicks = 0;
         int sent = 0;
         var clock = Stopwatch.StartNew();
         while ((sent < requests || running.Count > 0) && clock.Elapsed < bound)
@@ -33,7 +33,11 @@ internal static class OfflineLoad
                 running.Add((stream, Stopwatch.GetTimestamp()));
             }
             if (joining.Count > 0) generator.Admit(joining);
-            tokens += generator.Step();
+            long stepStart = Stopwatch.GetTimestamp();
+            int stepped = generator.Step();
+            stepTicks += Stopwatch.GetTimestamp() - stepStart;
+            tokens += stepped;
+            if (stepped > 0) steps++;
             for (int i = running.Count - 1; i >= 0; i--)
             {
                 if (!running[i].Stream.IsFinished) continue;
@@ -41,6 +45,7 @@ internal static class OfflineLoad
                 running.RemoveAt(i);
             }
         }
-        return new LoadResult(concurrency, latencies, tokens, errors: running.Count, clock.Elapsed.TotalSeconds);
+        var engine = new EngineSteps(steps, tokens, (double)stepTicks / Stopwatch.Frequency);
+        return new LoadResult(concurrency, latencies, tokens, errors: running.Count, clock.Elapsed.TotalSeconds, engine);
     }
 }
