@@ -28,6 +28,9 @@ public sealed class ServerMetrics
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.00002, 2, 16) });
         Tokens = f.CreateCounter("mklrnn_generated_tokens_total", "Characters generated, per model.",
             new CounterConfiguration { LabelNames = ["model"] });
+        // Read when /metrics is scraped: a load test waits until it stops growing (the server is warm) before measuring.
+        Gauge jitted = f.CreateGauge("mklrnn_jit_compiled_methods", "Methods the .NET JIT has compiled in this process (tiering recompiles hot ones: steady once warm).");
+        Registry.AddBeforeCollectCallback(() => jitted.Set(System.Runtime.JitInfo.GetCompiledMethodCount()));
         TokensPerSecond = f.CreateGauge("mklrnn_tokens_per_second", "Characters generated per second over the last second or so, per model.",
             new GaugeConfiguration { LabelNames = ["model"] });
     }

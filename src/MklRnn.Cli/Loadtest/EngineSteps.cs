@@ -26,7 +26,8 @@ internal readonly record struct EngineSteps(long Steps, double Rows, double Seco
             Value(page, $"mklrnn_step_seconds_sum{{model=\"{label}\"}}"));
     }
 
-    private static double Value(string page, string series)
+    /// <summary>The value of one series (name and labels exactly as the page writes them) in a Prometheus text page; 0 when absent.</summary>
+    public static double Value(string page, string series)
     {
         foreach (string line in page.Split('\n'))
             if (line.StartsWith(series + " ", StringComparison.Ordinal)

@@ -9,13 +9,19 @@ namespace MklRnn.Cli.Loadtest;
 /// sent or the time bound passed. Request i is seeded with i, so runs repeat. Loopback addresses only.
 /// The generator shares the machine with the server it measures, so a request costs it little: one pooled
 /// connection per client, no proxy lookup, the body written straight to UTF-8, and only the answer's "tokens" read.
+/// Before the clock starts, warm-up requests run the same workload and the generator waits until neither it nor the
+/// server is still JIT-compiling: in a fresh process tiered compilation recompiles the hot methods in the background
+/// for a second or more, and measured without the wait it took most of the generator's CPU and a third of the
+/// server's during a 7 s run, on the cores the engine needs.
 /// </summary>
 internal static class HttpLoad
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
+    private static readonly TimeSpan JitQuietPeriod = TimeSpan.FromMilliseconds(500), JitWaitLimit = TimeSpan.FromSeconds(10);
+
     public static async Task<LoadResult> RunAsync(Uri url, string model, string endpoint, int concurrency, int requests,
-        int maxTokens, string prompt, float temperature, TimeSpan bound)
+        int warmUp, int maxTokens, string prompt, float temperature, TimeSpan bound)
     {
         using var handler = new SocketsHttpHandler
         {
@@ -28,44 +34,58 @@ internal static class HttpLoad
         using var stop = new CancellationTokenSource(bound);
         var latencies = new List<double>();
         long tokens = 0;
-        int errors = 0, next = -1;
         // The server's deadline follows the run's bound: a request waiting its turn is not an error before the run is.
         int timeoutMs = (int)Math.Min(bound.TotalMilliseconds, 3_600_000);
         string path = $"v1/models/{model}/{endpoint}";
+        if (warmUp > 0)
+        {
+            await RunClients(concurrency, warmUp, firstSeed: -warmUp, (_, _) => { }); // seeds -W..-1: not the measured ones
+            await WaitUntilJitIsQuiet(http);
+        }
         EngineSteps? before = await ReadEngineSteps(http, model);
         var clock = Stopwatch.StartNew();
-
-        async Task Client()
+        int errors = await RunClients(concurrency, requests, firstSeed: 0, (produced, ms) =>
         {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < requests && !stop.IsCancellationRequested)
-            {
-                var body = new ByteArrayContent(Body(endpoint, prompt, maxTokens, temperature, seed: i, timeoutMs));
-                body.Headers.ContentType = Json;
-                long start = Stopwatch.GetTimestamp();
-                try
-                {
-                    using HttpResponseMessage response = await http.PostAsync(path, body, stop.Token);
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        Interlocked.Increment(ref errors);
-                        continue;
-                    }
-                    byte[] answer = await response.Content.ReadAsByteArrayAsync(stop.Token);
-                    Interlocked.Add(ref tokens, endpoint == "score" ? 0 : TokensOf(answer));
-                    lock (latencies) latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
-                catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Client)));
+            Interlocked.Add(ref tokens, produced);
+            lock (latencies) latencies.Add(ms);
+        });
         double seconds = clock.Elapsed.TotalSeconds;
         EngineSteps? after = await ReadEngineSteps(http, model);
         return new LoadResult(concurrency, latencies, tokens, errors, seconds, after - before);
+
+        // C clients send `count` requests, seeded firstSeed + i; each answer's tokens and latency (ms) go to `answered`.
+        // Returns the requests that failed (an error status, no answer, or no "tokens" in it).
+        async Task<int> RunClients(int clients, int count, int firstSeed, Action<int, double> answered)
+        {
+            int next = -1, failed = 0;
+            async Task Client()
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < count && !stop.IsCancellationRequested)
+                {
+                    var body = new ByteArrayContent(Body(endpoint, prompt, maxTokens, temperature, seed: firstSeed + i, timeoutMs));
+                    body.Headers.ContentType = Json;
+                    long start = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        using HttpResponseMessage response = await http.PostAsync(path, body, stop.Token);
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            Interlocked.Increment(ref failed);
+                            continue;
+                        }
+                        byte[] answer = await response.Content.ReadAsByteArrayAsync(stop.Token);
+                        answered(endpoint == "score" ? 0 : TokensOf(answer), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }
+            }
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(Client)));
+            return failed;
+        }
     }
 
     private static byte[] Body(string endpoint, string prompt, int maxTokens, float temperature, int seed, int timeoutMs)
@@ -102,6 +122,37 @@ internal static class HttpLoad
                 return reader.GetInt32();
             }
         throw new KeyNotFoundException("the answer has no \"tokens\"");
+    }
+
+    /// <summary>
+    /// Waits until this process and the server (its mklrnn_jit_compiled_methods, when it has one) compiled at most a
+    /// handful of methods in a quiet period, at most <see cref="JitWaitLimit"/> (a busy neighbour in the same process,
+    /// or tiering on a loaded machine, may trickle on for longer).
+    /// </summary>
+    private static async Task WaitUntilJitIsQuiet(HttpClient http)
+    {
+        const int Handful = 5;
+        var waited = Stopwatch.StartNew();
+        (long Own, double Server) last = (long.MinValue / 2, double.MinValue / 2);
+        while (waited.Elapsed < JitWaitLimit)
+        {
+            (long Own, double Server) now = (System.Runtime.JitInfo.GetCompiledMethodCount(), await ServerJitCount(http));
+            if (now.Own - last.Own <= Handful && now.Server - last.Server <= Handful) return;
+            last = now;
+            await Task.Delay(JitQuietPeriod);
+        }
+    }
+
+    private static async Task<double> ServerJitCount(HttpClient http)
+    {
+        try
+        {
+            return EngineSteps.Value(await http.GetStringAsync("metrics"), "mklrnn_jit_compiled_methods");
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The server's engine counters for the model, or null when its /metrics does not answer.</summary>

@@ -7,6 +7,8 @@ namespace MklRnn.Cli.Loadtest;
 /// The same generation workload as <see cref="HttpLoad"/> (C concurrent streams, R requests, seeds 0..R-1), run
 /// in-process through the library's <see cref="BatchedGenerator"/> (the loop the server's scheduler runs), without
 /// HTTP: the engine's own ceiling. A stream's latency runs from when its predecessor finished to its own end.
+/// A warm-up round runs first, off the clock (the JIT, the weights packed at full width), as the benchmark warms a
+/// server before measuring it.
 /// </summary>
 internal static class OfflineLoad
 {
@@ -17,6 +19,7 @@ internal static class OfflineLoad
             ? [vocabulary.TryGetId(new System.Text.Rune('\n'), out int newline) ? newline : 0] // as the server and `sample` do
             : vocabulary.Encode(prompt, "--prompt");
         var generator = new BatchedGenerator(model, vocabulary, concurrency);
+        WarmUp(generator, promptIds, Math.Min(concurrency, requests), temperature);
         var running = new List<(GenerationStream Stream, long Start)>(concurrency);
         var joining = new List<GenerationStream>(concurrency);
         var latencies = new List<double>(requests);
@@ -47,5 +50,15 @@ internal static class OfflineLoad
         }
         var engine = new EngineSteps(steps, tokens, (double)stepTicks / Stopwatch.Frequency);
         return new LoadResult(concurrency, latencies, tokens, errors: running.Count, clock.Elapsed.TotalSeconds, engine);
+    }
+
+    /// <summary>One round of as many streams as the run keeps going, a few dozen steps each.</summary>
+    private static void WarmUp(BatchedGenerator generator, int[] promptIds, int streams, float temperature)
+    {
+        const int Steps = 32;
+        var warm = Enumerable.Range(0, streams)
+            .Select(i => new GenerationStream(promptIds, Steps, new SamplingSettings(temperature, Seed: -1 - i))).ToList();
+        generator.Admit(warm);
+        while (generator.Step() > 0) { }
     }
 }

@@ -29,7 +29,8 @@ public sealed class LoadtestVerbTests(ServerFixture fixture) : IClassFixture<Ser
     {
         await using MklRnnServer server = await fixture.StartAsync();
         string url = $"http://127.0.0.1:{server.Port}";
-        var (code, output, error) = await Task.Run(() => CliRunner.Run("loadtest", "--url", url, "--model", "lm", "--concurrency", "3", "--requests", "7", "--max-tokens", "9", "--json"));
+        var (code, output, error) = await Task.Run(() => CliRunner.Run("loadtest", "--url", url, "--model", "lm", "--concurrency", "3", "--requests", "7",
+            "--warmup", "2", "--max-tokens", "9", "--json"));
         Assert.True(code == 0, error);
         JsonElement line = JsonDocument.Parse(output).RootElement;
         foreach (string key in Keys) Assert.True(line.TryGetProperty(key, out _), key);
@@ -42,9 +43,13 @@ public sealed class LoadtestVerbTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.InRange(steps, 27, 63);
         Assert.InRange(meanRows, 1.0, 3.0);
         Assert.Equal(63.0, steps * meanRows, 0.01 * steps);
+        // The 2 warm-up requests reached the server but not the measurement.
+        string metrics = await new HttpClient().GetStringAsync($"{url}/metrics");
+        Assert.Contains("mklrnn_requests_total{model=\"lm\",endpoint=\"generate\",status=\"200\"} 9", metrics);
+        Assert.Contains("mklrnn_jit_compiled_methods ", metrics);
 
         // An unknown model: every request is an error, counted, not a crash.
-        var bad = await Task.Run(() => CliRunner.Run("loadtest", "--url", url, "--model", "nope", "--concurrency", "2", "--requests", "3", "--max-tokens", "5", "--json"));
+        var bad = await Task.Run(() => CliRunner.Run("loadtest", "--url", url, "--model", "nope", "--concurrency", "2", "--requests", "3", "--warmup", "0", "--max-tokens", "5", "--json"));
         Assert.Equal(0, bad.ExitCode);
         Assert.Equal(3, JsonDocument.Parse(bad.Output).RootElement.GetProperty("errors").GetInt32());
     }
@@ -72,6 +77,7 @@ public sealed class LoadtestVerbTests(ServerFixture fixture) : IClassFixture<Ser
     [InlineData("--url", "http://10.1.2.3:8080", "loopback")]
     [InlineData("--concurrency", "0", "--concurrency")]
     [InlineData("--endpoint", "translate", "--endpoint")]
+    [InlineData("--warmup", "-1", "--warmup")]
     public void BadOptionsAreOneLineErrors(string option, string value, string mention)
     {
         string[] args = option == "--url"
