@@ -83,10 +83,12 @@ case "$cmd" in
         ctest --test-dir build/cmake --output-on-failure
         say "xunit suite"
         # minimal verbosity: only failures (with message and stack) and the summary are printed,
-        # so a failure is what the last lines of a CI log show; the trx file keeps every result.
+        # so a failure is what the last lines of a CI log show; the trx file keeps every result;
+        # a test running over 5 minutes (every test takes seconds) ends the run, naming the test.
         dotnet test tests/MklRnn.Tests/MklRnn.Tests.csproj -c Release --no-build -nologo \
             --logger "console;verbosity=minimal" --logger "trx;LogFileName=results.trx" \
-            --results-directory "$ROOT/build/test-results" "$@"
+            --blame-hang-timeout 5min --blame-hang-dump-type none \
+            --results-directory "$ROOT/build/test-results" "$@" </dev/null # no test reads input (mpirun would forward it)
         say "fuzz: a bounded pass over every loader (./build.sh fuzz runs longer)"
         fuzz --seconds 20 ;;
     fuzz)

@@ -450,15 +450,22 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
                               RO(out, ld_out), ld_out));
 }
 
-/* Row loops of the *_forward_s32 functions: each row is dequantized into the fp32 gate row, then the
- * fp32 row kernel runs on it while it is in L1 (so the step reads the int32 block once and the gate
- * rows are not streamed through memory twice). */
+/* Row loops of the *_forward_s32 functions: each row gets the dequantized input block (when given, overwriting
+ * the fp32 gate row) and the dequantized recurrent product, then the fp32 row kernel runs on it while it is in
+ * L1 (so the step reads each int32 block once and the gate rows are not streamed through memory twice). */
+#define S32_INPUT_ROW(width, out, ld_out) \
+  if (acc_x) KERNEL(dequantize_s32, 1, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, 0, out, ld_out)
+#define S32_INPUT_PARAMS \
+  const int32_t *acc_x, int32_t ld_acc_x, float x_scale, int32_t x_zero, const float *wx_scale, const int32_t *wx_colsum
+#define S32_INPUT_ARGS RO(acc_x, ld_acc_x), ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum
+
 static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
-                          const float* w_scale, const int32_t* w_colsum, float* gates, int32_t ld_g,
+                          const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gates, int32_t ld_g,
                           const float* b_ih, const float* b_hh, const float* peep, const float* c_prev,
                           int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
   for (int32_t r = 0; r < n; ++r) {
     float* gr = gates + (ptrdiff_t)r * ld_g;
+    S32_INPUT_ROW(4 * H, gr, ld_g);
     KERNEL(dequantize_s32, 1, 4 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
     KERNEL(lstm_forward, 1, H, gr, ld_g, b_ih, b_hh, peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c,
            ld_c, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
@@ -466,10 +473,12 @@ static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_a
 }
 
 static void rnn_s32_rows(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
-                         int32_t a_zero, const float* w_scale, const int32_t* w_colsum, float* g, int32_t ld_g,
-                         const float* b_ih, const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                         int32_t a_zero, const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* g,
+                         int32_t ld_g, const float* b_ih, const float* b_hh, float* h, int32_t ld_h, float* y,
+                         int32_t ld_y) {
   for (int32_t r = 0; r < n; ++r) {
     float* gr = g + (ptrdiff_t)r * ld_g;
+    S32_INPUT_ROW(H, gr, ld_g);
     KERNEL(dequantize_s32, 1, H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
     KERNEL(rnn_forward, act, 1, H, gr, ld_g, b_ih, b_hh, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
            ld_y);
@@ -477,57 +486,71 @@ static void rnn_s32_rows(int32_t act, int32_t n, int32_t H, const int32_t* acc, 
 }
 
 static void gru_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
-                         const float* w_scale, const int32_t* w_colsum, float* gx, int32_t ld_gx, float* gh,
-                         int32_t ld_gh, const float* b_ih, const float* b_hh, const float* h_prev, int32_t ld_hp,
-                         float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                         const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gx, int32_t ld_gx,
+                         float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh, const float* h_prev,
+                         int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
   for (int32_t r = 0; r < n; ++r) {
+    float* gxr = gx + (ptrdiff_t)r * ld_gx;
     float* ghr = gh + (ptrdiff_t)r * ld_gh;
+    S32_INPUT_ROW(3 * H, gxr, ld_gx);
     KERNEL(dequantize_s32, 1, 3 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 0, ghr, ld_gh);
-    KERNEL(gru_forward, 1, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
+    KERNEL(gru_forward, 1, H, gxr, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
            h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
   }
 }
 
+/* The optional input block: absent, or valid like the recurrent one. */
+static int bad_input_block(const int32_t* acc_x, int32_t ld_acc_x, int64_t width, float x_scale, const float* wx_scale,
+                           const int32_t* wx_colsum) {
+  return acc_x != NULL && bad_dequant(acc_x, ld_acc_x, width, x_scale, wx_scale, wx_colsum);
+}
+
 MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
                                            int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
-                                           float* gates, int32_t ld_g, const float* b_ih, const float* b_hh,
+                                           S32_INPUT_PARAMS, float* gates, int32_t ld_g, const float* b_ih, const float* b_hh,
                                            const float* peep, const float* c_prev, int32_t ld_cp, float* c,
                                            int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 4 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_input_block(acc_x, ld_acc_x, 4 * (int64_t)H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
   FOR_ROW_PIECES(n, 4 * (int64_t)H,
-                 lstm_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(gates, ld_g), ld_g,
+                 lstm_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
+                               RO(gates, ld_g), ld_g,
                                b_ih, b_hh, peep, RO(c_prev, ld_cp), ld_cp, RO(c, ld_c), ld_c, RO(h, ld_h), ld_h,
                                RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                           float a_scale, int32_t a_zero, const float* w_scale,
-                                          const int32_t* w_colsum, float* g, int32_t ld_g, const float* b_ih,
+                                          const int32_t* w_colsum, S32_INPUT_PARAMS, float* g, int32_t ld_g, const float* b_ih,
                                           const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y) {
   CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, H, a_scale, w_scale, w_colsum));
+  CHECK(bad_input_block(acc_x, ld_acc_x, H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H));
   FOR_ROW_PIECES(n, H,
-                 rnn_s32_rows(act, n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(g, ld_g), ld_g,
+                 rnn_s32_rows(act, n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
+                              RO(g, ld_g), ld_g,
                               b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
 }
 
 MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
-                                          int32_t a_zero, const float* w_scale, const int32_t* w_colsum, float* gx,
-                                          int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
+                                          int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
+                                          S32_INPUT_PARAMS, float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
                                           const float* b_hh, const float* h_prev, int32_t ld_hp, float* h,
                                           int32_t ld_h, float* y, int32_t ld_y) {
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 3 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_input_block(acc_x, ld_acc_x, 3 * (int64_t)H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
   CHECK(b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
   CHECK(bad_opt(y, ld_y, H));
   FOR_ROW_PIECES(n, 3 * (int64_t)H,
-                 gru_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, RO(gx, ld_gx), ld_gx,
+                 gru_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
+                              RO(gx, ld_gx), ld_gx,
                               RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp), ld_hp, RO(h, ld_h), ld_h,
                               RO(y, ld_y), ld_y));
 }

@@ -314,13 +314,23 @@ static long diff_bits(const float* a, const float* b, int count) {
   return d;
 }
 
-/* Each *_forward_s32 = mklrnn_dequantize_s32 then the fp32 export, bit for bit (one ISA per run). */
+/* Each *_forward_s32 = mklrnn_dequantize_s32 (of the input block when given, overwriting; then of the recurrent
+ * product) then the fp32 export, bit for bit (one ISA per run). */
 static void t_forward_s32(void) {
   const int Hs[] = {1, 9, 33, 64}, ns[] = {1, 3, 17};
   long cases = 0, fails = 0;
   for (int hi = 0; hi < 4; ++hi)
-    for (int ni = 0; ni < 3; ++ni) {
+    for (int ni = 0; ni < 3; ++ni)
+    for (int with_x = 0; with_x < 2; ++with_x) {
       const int H = Hs[hi], n = ns[ni], G4 = 4 * H, G3 = 3 * H;
+      /* the input block (with_x): its own scale, zero point, weight scales and column sums */
+      const float xs = 0.003f;
+      const int xz = 37;
+      int32_t* ax = with_x ? rand_acc(n, G4) : NULL;
+      float* wxs = rand_f(G4, 1e-4f, 1e-3f);
+      int32_t* wxc = rand_acc(1, G4);
+#define X_BLOCK ax, G4, xs, xz, wxs, wxc
+#define X_FIRST(width, out, ld) (ax == NULL || mklrnn_dequantize_s32(n, width, ax, G4, xs, xz, wxs, wxc, 0, out, ld) == 0)
       const float as = 0.004f;
       const int zp = 100;
       float* ws = rand_f(G4, 1e-4f, 1e-3f);
@@ -336,8 +346,8 @@ static void t_forward_s32(void) {
       float* c2 = clone_f(c1, n * H);
       float* h1 = rand_f(n * H, -1, 1);
       float* h2 = clone_f(h1, n * H);
-      if (mklrnn_lstm_forward_s32(n, H, acc, G4, as, zp, ws, cs, g1, G4, bi, bh, peep, c1, H, c1, H, h1, H, NULL, 0) != 0 ||
-          mklrnn_dequantize_s32(n, G4, acc, G4, as, zp, ws, cs, 1, g2, G4) != 0 ||
+      if (mklrnn_lstm_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, g1, G4, bi, bh, peep, c1, H, c1, H, h1, H, NULL, 0) != 0 ||
+          !X_FIRST(G4, g2, G4) || mklrnn_dequantize_s32(n, G4, acc, G4, as, zp, ws, cs, 1, g2, G4) != 0 ||
           mklrnn_lstm_forward(n, H, g2, G4, bi, bh, peep, c2, H, c2, H, h2, H, NULL, 0) != 0)
         ++fails;
       fails += diff_bits(g1, g2, n * G4) + diff_bits(c1, c2, n * H) + diff_bits(h1, h2, n * H) != 0;
@@ -348,8 +358,8 @@ static void t_forward_s32(void) {
         float* r2 = clone_f(r1, n * H);
         float* y1 = rand_f(n * H, 0, 1);
         float* y2 = clone_f(y1, n * H);
-        if (mklrnn_rnn_forward_s32(act, n, H, acc, G4, as, zp, ws, cs, r1, H, bi, bh, h1, H, y1, H) != 0 ||
-            mklrnn_dequantize_s32(n, H, acc, G4, as, zp, ws, cs, 1, r2, H) != 0 ||
+        if (mklrnn_rnn_forward_s32(act, n, H, acc, G4, as, zp, ws, cs, X_BLOCK, r1, H, bi, bh, h1, H, y1, H) != 0 ||
+            !X_FIRST(H, r2, H) || mklrnn_dequantize_s32(n, H, acc, G4, as, zp, ws, cs, 1, r2, H) != 0 ||
             mklrnn_rnn_forward(act, n, H, r2, H, bi, bh, h2, H, y2, H) != 0)
           ++fails;
         fails += diff_bits(h1, h2, n * H) + diff_bits(y1, y2, n * H) != 0;
@@ -361,14 +371,16 @@ static void t_forward_s32(void) {
       float* x2 = clone_f(x1, n * G3);
       float* gh1 = rand_f(n * G3, -9, 9);
       float* gh2 = rand_f(n * G3, 5, 9);
-      if (mklrnn_gru_forward_s32(n, H, acc, G4, as, zp, ws, cs, x1, G3, gh1, G3, bi, bh, h1, H, h1, H, NULL, 0) != 0 ||
-          mklrnn_dequantize_s32(n, G3, acc, G4, as, zp, ws, cs, 0, gh2, G3) != 0 ||
+      if (mklrnn_gru_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, x1, G3, gh1, G3, bi, bh, h1, H, h1, H, NULL, 0) != 0 ||
+          !X_FIRST(G3, x2, G3) || mklrnn_dequantize_s32(n, G3, acc, G4, as, zp, ws, cs, 0, gh2, G3) != 0 ||
           mklrnn_gru_forward(n, H, x2, G3, gh2, G3, bi, bh, h2, H, h2, H, NULL, 0) != 0)
         ++fails;
       fails += diff_bits(x1, x2, n * G3) + diff_bits(gh1, gh2, n * G3) + diff_bits(h1, h2, n * H) != 0;
       ++cases;
       free(ws), free(cs), free(bi), free(bh), free(peep), free(acc), free(g1), free(g2), free(c1), free(c2);
-      free(h1), free(h2), free(x1), free(x2), free(gh1), free(gh2);
+      free(h1), free(h2), free(x1), free(x2), free(gh1), free(gh2), free(ax), free(wxs), free(wxc);
+#undef X_BLOCK
+#undef X_FIRST
     }
   report("forward_s32_equals_two_pass", cases, fails);
 }
@@ -423,9 +435,15 @@ static void t_bad_arguments(void) {
   EXPECT_BAD(mklrnn_dequantize_s32(1, 4, acc, 4, 1.0f, 0, f, NULL, 0, f, 4));
   EXPECT_BAD(mklrnn_dequantize_s32(1, 4, acc, 4, NAN, 0, f, cs, 0, f, 4));
   EXPECT_BAD(mklrnn_dequantize_s32(1, 4, acc, 4, 1.0f, 0, f, cs, 2, f, 4));
-  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 7, 1.0f, 0, f, cs, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_rnn_forward_s32(7, 1, 2, acc, 2, 1.0f, 0, f, cs, f, 2, f, f, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, f, 6, f, 6, f, f, f, 2, f, 3, NULL, 0)); /* alias, other ld */
+#define NO_X NULL, 0, 0.0f, 0, NULL, NULL
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 7, 1.0f, 0, f, cs, NO_X, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(7, 1, 2, acc, 2, 1.0f, 0, f, cs, NO_X, f, 2, f, f, f, 2, NULL, 0));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 3, NULL, 0)); /* alias, other ld */
+  /* the input block: ld below the gate width; no column sums; a NaN scale */
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 8, 1.0f, 0, f, cs, acc, 7, 1.0f, 0, f, cs, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(0, 1, 2, acc, 2, 1.0f, 0, f, cs, acc, 2, 1.0f, 0, f, NULL, f, 2, f, f, f, 2, NULL, 0));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, acc, 6, NAN, 0, f, cs, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0));
+#undef NO_X
   ++cases, fails += mklrnn_quantize_u8(0, 4, f, 4, 1.0f, 0, 255, q, 4) != MKLRNN_OK; /* n = 0: nothing to do */
   report("bad_arguments", cases, fails);
 #undef EXPECT_BAD

@@ -36,10 +36,10 @@ public unsafe class LowPrecisionGemmBenchmarks
     [Benchmark(Baseline = true, Description = "step f32 packed 64 x 2048 x 512")]
     public void StepF32() => _f32.Multiply(N, _h.Pointer, H, 1f, _gates.Pointer, GH);
 
-    [Benchmark(Description = "step bf16 packed 64 x 2048 x 512 (+ conversion)")]
+    [Benchmark(Description = "step bf16 packed 64 x 2048 x 512 (+ conversion)"), BenchmarkPrecision(Precision.BFloat16)]
     public void StepBf16() => _bf16.Multiply(N, _h.Pointer, H, 1f, _gates.Pointer, GH);
 
-    [Benchmark(Description = "step int8 packed 64 x 2048 x 512 (+ quantize, dequantize)")]
+    [Benchmark(Description = "step int8 packed 64 x 2048 x 512 (+ quantize, dequantize)"), BenchmarkPrecision(Precision.Int8)]
     public void StepInt8() => _int8.Multiply(N, _h.Pointer, H, 1f, _gates.Pointer, GH);
 
     [GlobalCleanup]

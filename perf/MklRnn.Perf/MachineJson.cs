@@ -1,23 +1,27 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MklRnn.IO;
+using MklRnn.Tooling.Bench;
 
 namespace MklRnn.Perf;
 
 /// <summary>
 /// Writes machine.json next to the results: the facts perf-compare shows and checks (CPU, cores, .NET, MKL version,
 /// threading layer, MKL threads), plus the suite's mode, BenchmarkDotNet's version and the source commit.
-/// A flat object of strings, as MklRnn.Tooling's MachineJsonReader (perf-compare) reads it.
+/// A flat object of strings, as MklRnn.Tooling's MachineJsonReader (perf-compare) reads it. Written before the run
+/// (so a failed run's partial results have it) and again after it with the precisions the benchmarks that ran used
+/// (<see cref="BenchmarkPrecisions"/>: "f32", or e.g. "f32,bf16,int8" when the Precision category ran).
 /// </summary>
 public static class MachineJson
 {
     public const string FileName = "machine.json";
 
-    public static void Write(PerfOptions options)
+    public static void Write(PerfOptions options, string? precisions = null)
     {
         Directory.CreateDirectory(options.ArtifactsPath);
         string path = Path.Combine(options.ArtifactsPath, FileName);
         var facts = new SortedDictionary<string, string>(Facts(options.Quick), StringComparer.Ordinal);
+        if (precisions != null) facts[BenchmarkPrecisions.Key] = precisions;
         AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, facts, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"// machine facts: {path}");
     }

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using MklRnn.Perf;
+using MklRnn.Tooling.Bench;
 
 // MklRnn's BenchmarkDotNet suite. Usually run through `./build.sh perf [--quick]` (mklrnn perf-run), or directly:
 //   dotnet perf/MklRnn.Perf/bin/Release/net10.0/MklRnn.Perf.dll [--quick] [--artifacts DIR] [--filter '*Layer*']
@@ -10,4 +11,5 @@ PerfOptions.Current = options;
 MachineJson.Write(options);
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(PerfConfig).Assembly)
     .Run(options.BenchmarkDotNetArgs, new PerfConfig(options));
+MachineJson.Write(options, BenchmarkPrecisions.Describe(summaries.SelectMany(s => s.BenchmarksCases).Select(c => c.Descriptor.WorkloadMethod)));
 return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;

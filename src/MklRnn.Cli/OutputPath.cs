@@ -26,6 +26,17 @@ internal static class OutputPath
         CheckFolder(Path.GetDirectoryName(full)!, flag, path);
     }
 
+    /// <summary>
+    /// <see cref="Check"/> for the checkpoint of a new training run: an existing file is someone's earlier run and is
+    /// replaced only with --force (a verb that can resume says so too).
+    /// </summary>
+    public static void CheckNewRun(string? path, string flag, bool force, bool canResume)
+    {
+        Check(path, flag);
+        if (!force && File.Exists(path))
+            throw new OutputPathException($"{flag} '{path}' exists: {(canResume ? "--resume continues that run, " : "")}--force replaces it");
+    }
+
     /// <summary>Creates the output folder when missing and probes that a file can be created in it.</summary>
     public static void CheckFolder(string folder, string flag, string? shownAs = null)
     {

@@ -12,6 +12,9 @@ internal static class TrainingFlags
     public static Option<string> Checkpoint() =>
         new Option<string>("--checkpoint") { Description = "checkpoint to write (.safetensors)", Required = true }.WithOldName("--out");
 
+    public static Option<bool> Force() =>
+        new("--force") { Description = "replace an existing --checkpoint with a new run" };
+
     public static Option<int> EvalEvery(int defaultValue) =>
         Ranged("--eval-every", "steps between held-out evaluations (0: only at the end)", defaultValue, 0, int.MaxValue);
 

@@ -34,7 +34,7 @@ public static class CharLmOnnx
         Vocabulary vocabulary = Vocabulary.FromJson(entry.Value, source);
         RnnConfig c = model.Stack.Config;
         if (model.Embedding == null || model.Head == null || model.Activation != OutputActivation.None || c.Bidirectional
-            || c.BatchFirst || c.Peephole || !c.LinearBeforeReset || model.TimeReversed || model.Head.VocabularySize != vocabulary.Count)
+            || c.BatchFirst || c.Peephole || !c.LinearBeforeReset || model.HasReversedLayers || model.HeadInput != HeadInput.Sequence || model.Head.VocabularySize != vocabulary.Count)
             throw new OnnxFormatException($"{source}: has a char-LM vocabulary but not a char LM's structure (embedding, forward stack, head over {vocabulary.Count} symbols)");
         var charLm = new CharLmModel(new CharLmSpec(c.Cell, vocabulary.Count, c.InputSize, c.HiddenSize, c.NumLayers), seed: 0);
         model.Embedding.Weight.Values.CopyTo(charLm.Embedding.Weight.Data);

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using MklRnn.IO;
 using MklRnn.Layers;
 using MklRnn.Onnx.Proto;
 
@@ -16,7 +17,8 @@ public sealed record OnnxExportOptions
 /// <summary>
 /// Writes an <see cref="OnnxRecurrentModel"/> as ONNX (opset 14): one LSTM/GRU/RNN node per layer with
 /// both directions in it, the Transpose + Reshape glue PyTorch's exporter emits between layers, Gather
-/// for the embedding, MatMul + Add for the head. Inputs 'input' (+ 'lengths', 'h0', 'c0'); outputs
+/// for the embedding, MatMul + Add for the head (on every step, or on the last layer's Y_h for a final-state
+/// head), direction 'reverse' for a time-reversed model. Inputs 'input' (+ 'lengths', 'h0', 'c0'); outputs
 /// 'output' or 'logits' (+ 'probabilities' / 'log_probabilities'), 'h_n' and for LSTM 'c_n', shaped as
 /// PyTorch shapes them. The stack's config is kept in metadata_props (keys "mklrnn.*").
 /// </summary>
@@ -72,7 +74,7 @@ public static class OnnxExporter
             if (lstm) inputs.Add(c0);
             if (config.Peephole) inputs.Add("P_" + layer);
             string y = $"Y_{layer}", yh = $"Y_h_{layer}", yc = $"Y_c_{layer}";
-            g.NodeWithOutputs(OpType(config.Cell), inputs, lstm ? [y, yh, yc] : [y, yh], a => AddCellAttributes(a, config));
+            g.NodeWithOutputs(OpType(config.Cell), inputs, lstm ? [y, yh, yc] : [y, yh], a => AddCellAttributes(a, config, model.IsReversed(l)));
             hn.Add(yh);
             cn.Add(yc);
             // Y (T, D, N, H) -> (T, N, D*H), as PyTorch's exporter does it.
@@ -92,13 +94,20 @@ public static class OnnxExporter
                 for (int f = 0; f < width; f++) transposed[f * head.VocabularySize + v] = w[v * width + f];
             g.Initializer(OnnxTensors.Float("head.weight_t", transposed, width, head.VocabularySize));
             g.Initializer(OnnxTensors.Float("head.bias", head.Bias.Values, head.VocabularySize));
+            object[] dims = config.BatchFirst ? ["N", "T", head.VocabularySize] : ["T", "N", head.VocabularySize];
+            if (model.HeadInput == HeadInput.FinalState)
+            {
+                // The last layer's Y_h (D, N, H) -> (N, D, H) -> (N, D*H): both directions' final states side by side.
+                x = g.Node("Reshape", [g.Node("Transpose", [hn[^1]], a => a.Add(GraphBuilder.Ints("perm", 1, 0, 2))), g.Constant([0, -1])]);
+                dims = ["N", head.VocabularySize];
+            }
             string logits = g.NodeWithOutputs("Add", [g.Node("MatMul", [x, "head.weight_t"]), "head.bias"], ["logits"]);
-            g.Output(logits, config.BatchFirst ? ["N", "T", head.VocabularySize] : ["T", "N", head.VocabularySize]);
+            g.Output(logits, dims);
             if (model.Activation != OutputActivation.None)
             {
                 string name = model.Activation == OutputActivation.Softmax ? "probabilities" : "log_probabilities";
                 g.NodeWithOutputs(model.Activation.ToString(), [logits], [name], a => a.Add(GraphBuilder.Int("axis", -1)));
-                g.Output(name, config.BatchFirst ? ["N", "T", head.VocabularySize] : ["T", "N", head.VocabularySize]);
+                g.Output(name, dims);
             }
         }
         else
@@ -132,10 +141,10 @@ public static class OnnxExporter
         _ => "RNN",
     };
 
-    private static void AddCellAttributes(Google.Protobuf.Collections.RepeatedField<AttributeProto> a, RnnConfig config)
+    private static void AddCellAttributes(Google.Protobuf.Collections.RepeatedField<AttributeProto> a, RnnConfig config, bool reversed)
     {
         a.Add(GraphBuilder.Int("hidden_size", config.HiddenSize));
-        a.Add(GraphBuilder.String("direction", config.Bidirectional ? "bidirectional" : "forward"));
+        a.Add(GraphBuilder.String("direction", config.Bidirectional ? "bidirectional" : reversed ? "reverse" : "forward"));
         if (config.Cell == CellKind.Gru) a.Add(GraphBuilder.Int("linear_before_reset", config.LinearBeforeReset ? 1 : 0));
         if (config.Cell == CellKind.RnnRelu)
             a.Add(GraphBuilder.Strings("activations", Enumerable.Repeat("Relu", config.Directions).ToArray()));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MklRnn.Layers;
+using MklRnn.Modules;
 using MklRnn.Onnx.Proto;
 using MklRnn.Training;
 
@@ -7,9 +8,10 @@ namespace MklRnn.Onnx;
 
 /// <summary>
 /// Maps an ONNX graph with the structure of a recurrent model (optional Gather embedding, one LSTM/GRU/RNN
-/// node per layer joined by shape glue, optional Gemm or MatMul + Add head and Softmax/LogSoftmax) to an
-/// <see cref="OnnxRecurrentModel"/>. Not an interpreter: the glue ops (Transpose, Reshape, Slice, ...) are
-/// only traced to check which tensor feeds which node; any other op is refused with its type and node names.
+/// node per layer joined by shape glue, optional Gemm or MatMul + Add head on every step or on the final state,
+/// and Softmax/LogSoftmax) to an <see cref="OnnxRecurrentModel"/>. Not an interpreter: the glue on the data paths
+/// (layer to layer, last layer to head) is followed axis by axis (<see cref="AxisTrace"/>), the glue around states
+/// and lengths only back to its source; any other op is refused with its type and node names (docs/onnx.md).
 /// </summary>
 public static class OnnxImporter
 {
@@ -52,6 +54,7 @@ public static class OnnxImporter
         private readonly Dictionary<string, TensorProto> _constants = new();
         private readonly Dictionary<string, NodeProto> _producers = new();
         private readonly HashSet<string> _graphInputs = new();
+        private readonly AxisTrace _trace;
 
         public Mapping(ModelProto model, string? folder, IReadOnlyDictionary<string, TensorProto>? weightInputs)
         {
@@ -72,6 +75,7 @@ public static class OnnxImporter
             }
             foreach (ValueInfoProto v in _graph.Input)
                 if (!_constants.ContainsKey(v.Name)) _graphInputs.Add(v.Name);
+            _trace = new AxisTrace(_producers, _constants, folder);
         }
 
         public OnnxRecurrentModel Build()
@@ -83,8 +87,9 @@ public static class OnnxImporter
             foreach (NodeProto n in layers.Skip(1))
             {
                 RecurrentNodeAttributes a = RecurrentNodeAttributes.Parse(n);
-                if (a != first)
-                    throw new OnnxFormatException($"node '{n.Name}' ({n.OpType}): {a} differs from the first layer's {first}; a stack needs one cell, size, direction and layout (reverse layers only under reverse layers)");
+                // Single-direction layers may differ in time direction (OnnxRecurrentModel.LayerReversed); nothing else.
+                if (a with { Reverse = first.Reverse } != first)
+                    throw Error(n, $"{a} differs from the first layer's {first}; a stack needs one cell, size, direction count and layout");
             }
 
             // Layer 0's input: a graph input (through glue) or an embedding's Gather.
@@ -98,8 +103,7 @@ public static class OnnxImporter
             }
             else inputName = root0.Input ?? throw Error(layers[0], "its input X is neither a graph input nor an embedding");
             for (int l = 1; l < layers.Length; l++)
-                if (SingleRoot(layers[l], 0, "X").Tensor != layers[l - 1].Output[0])
-                    throw Error(layers[l], $"its input X does not come from the layer before (node '{layers[l - 1].Name}')");
+                RequireLayerInput(layers[l], layers[l - 1], first.Layout);
 
             bool peephole = layers[0].OpType == "LSTM" && Optional(layers[0], 7) != null;
             TensorProto w0 = Weight(layers[0], 1, "W");
@@ -130,11 +134,13 @@ public static class OnnxImporter
                     if (config.Cell == CellKind.Lstm) c0 = StateInput(layers[l], 6, "initial_c", c0, allowZeros: true);
                 }
                 if (gather != null) embedding = LoadEmbedding(gather, config.InputSize);
-                var (headNode, activation) = LoadHead(layers[^1], config.OutputSize, out head);
+                bool[] reversed = layers.Select(n => RecurrentNodeAttributes.Parse(n).Reverse).ToArray();
+                bool mixed = reversed.Distinct().Count() > 1;
+                var (headInput, activation) = LoadHead(layers[^1], config, reversed[^1], lengths != null, out head);
                 return new OnnxRecurrentModel(stack, embedding, head, activation)
                 {
                     InputName = inputName, LengthsName = lengths, H0Name = h0, C0Name = c0, BatchwiseStates = first.Layout == 1,
-                    TimeReversed = first.Reverse,
+                    TimeReversed = !mixed && first.Reverse, LayerReversed = mixed ? reversed : null, HeadInput = headInput,
                 };
             }
             catch
@@ -295,20 +301,32 @@ public static class OnnxImporter
             return embedding;
         }
 
-        /// <summary>The head after the last layer: Gemm, or MatMul (+ Add), then optionally Softmax / LogSoftmax.</summary>
-        private (NodeProto? Node, OutputActivation Activation) LoadHead(NodeProto last, int width, out LinearSoftmaxHead? head)
+        /// <summary>Layer k's X must be layer k-1's Y, (T, N, D·H) or with layout 1 (N, T, D·H), through glue that keeps it so.</summary>
+        private void RequireLayerInput(NodeProto layer, NodeProto below, int layout)
+        {
+            TracedTensor x = _trace.Trace(layer.Input[0], $"input X of node '{layer.Name}'");
+            AxisRole[] expected = layout == 1 ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
+            if (x.Source != below || x.Output != 0 || !x.Axes.SequenceEqual(expected) || x.Parts.Any(p => p.Step != TakenStep.None))
+                throw Error(layer, $"its input X is {x.Describe()}, expected ({string.Join(", ", expected)}) of Y of the layer before (node '{below.Name}')");
+        }
+
+        /// <summary>
+        /// The head after the last layer: Gemm, or MatMul (+ Add), then optionally Softmax / LogSoftmax. It reads every
+        /// step of Y, or the final state: Y_h, or Y's last step when that equals it (one forward direction, no sequence_lens).
+        /// </summary>
+        private (HeadInput Input, OutputActivation Activation) LoadHead(NodeProto last, RnnConfig config, bool reversed, bool hasLengths, out LinearSoftmaxHead? head)
         {
             head = null;
+            int width = config.OutputSize;
             NodeProto[] linear = _graph.Node.Where(n => n.OpType is "Gemm" or "MatMul").ToArray();
             if (linear.Length == 0)
             {
                 RefuseLeftovers([]);
-                return (null, OutputActivation.None);
+                return (HeadInput.Sequence, OutputActivation.None);
             }
             if (linear.Length > 1) throw Error(linear[1], "a second linear layer (one head is supported)");
             NodeProto node = linear[0];
-            if (SingleRoot(node, 0, "A").Tensor != last.Output[0])
-                throw Error(node, $"its input does not come from the output Y of the last recurrent layer '{last.Name}' (a head on the final state is not supported)");
+            HeadInput input = HeadReads(node, last, config, reversed, hasLengths);
             TensorProto weight = Weight(node, 1, "B");
             bool transB = node.Attribute.Any(a => a.Name == "transB" && a.I == 1);
             foreach (AttributeProto a in node.Attribute)
@@ -346,14 +364,50 @@ public static class OnnxImporter
             NodeProto? softmax = _graph.Node.FirstOrDefault(n => n.OpType is "Softmax" or "LogSoftmax" && n.Input[0] == output);
             if (softmax != null)
             {
-                long axis = softmax.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? -1;
-                if (axis is not (-1 or 2)) throw Error(softmax, $"attribute 'axis' = {axis}, only the last axis is supported");
+                // Before opset 13 the default axis is 1 and the input is flattened from it: only the last axis is a row softmax.
+                int rank = input == HeadInput.Sequence ? 3 : 2;
+                long axis = softmax.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? (DefaultOpset() >= 13 ? -1 : 1);
+                if (axis != -1 && axis != rank - 1) throw Error(softmax, $"attribute 'axis' = {axis}, only the last axis ({rank - 1} or -1) is supported");
                 activation = softmax.OpType == "Softmax" ? OutputActivation.Softmax : OutputActivation.LogSoftmax;
                 explained.Add(softmax);
             }
             RefuseLeftovers(explained);
-            return (node, activation);
+            return (input, activation);
         }
+
+        private HeadInput HeadReads(NodeProto node, NodeProto last, RnnConfig config, bool reversed, bool hasLengths)
+        {
+            TracedTensor a = _trace.Trace(node.Input[0], $"the head node '{node.Name}'");
+            if (a.Source != last) throw Error(node, $"reads {a.Describe()}, not an output of the last recurrent layer '{last.Name}'");
+            AxisRole[] sequence = config.BatchFirst ? [AxisRole.Batch, AxisRole.Time, AxisRole.Features] : [AxisRole.Time, AxisRole.Batch, AxisRole.Features];
+            if (a.Output == 0 && a.Parts.All(p => p.Step == TakenStep.None) && a.Axes.SequenceEqual(sequence)) return HeadInput.Sequence;
+            if (!a.Axes.SequenceEqual([AxisRole.Batch, AxisRole.Features]))
+                throw Error(node, $"reads {a.Describe()}; a head reads every step ({string.Join(", ", sequence)}) or the final state (Batch, Features)");
+            foreach (TracedPart part in a.Parts) RequireFinalState(node, a, part, config, reversed, hasLengths);
+            return HeadInput.FinalState;
+        }
+
+        /// <summary>
+        /// Y_h is a direction's final state; a step of Y is when it is the step that direction computes last: the last
+        /// step of a forward direction over full-length sequences (ONNX zeroes Y past a sequence's length), step 0 of a
+        /// backward one (whatever the lengths).
+        /// </summary>
+        private static void RequireFinalState(NodeProto head, TracedTensor a, TracedPart part, RnnConfig config, bool reversed, bool hasLengths)
+        {
+            if (a.Output == 1) return;
+            NodeProto taker = part.StepTaker ?? throw Error(head, $"reads {a.Describe()} without taking a time step");
+            if (config.Bidirectional && part.Direction == null)
+                throw Error(taker, "takes one step of both directions of a bidirectional Y: the forward direction ends at the last step, the backward one at step 0 (read Y_h, or slice each direction)");
+            bool backward = config.Bidirectional ? part.Direction == 1 : reversed;
+            if (backward && part.Step != TakenStep.First)
+                throw Error(taker, "takes the last step of a backward direction, which it computes first; its final state is step 0 (or Y_h)");
+            if (!backward && part.Step != TakenStep.Last)
+                throw Error(taker, "takes the first step of a forward direction, not its final state (the last step, or Y_h)");
+            if (!backward && hasLengths)
+                throw Error(taker, "takes Y's last step while the graph has sequence_lens: for shorter sequences that step is zero, not their final state (read Y_h instead)");
+        }
+
+        private long DefaultOpset() => _model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 1;
 
         private void RefuseLeftovers(List<NodeProto> explained)
         {

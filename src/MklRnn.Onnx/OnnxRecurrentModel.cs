@@ -1,10 +1,20 @@
 using MklRnn.Layers;
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.Onnx;
 
 /// <summary>What follows the linear head, if anything.</summary>
 public enum OutputActivation { None, Softmax, LogSoftmax }
+
+/// <summary>What the linear head reads.</summary>
+public enum HeadInput
+{
+    /// <summary>Every step of the stack's output: logits (T, N, V), or (N, T, V) batch-first.</summary>
+    Sequence,
+    /// <summary>The last layer's final state, directions side by side (N, D·H), as a classifier reads it: logits (N, V).</summary>
+    FinalState,
+}
 
 /// <summary>
 /// A recurrent model as ONNX graphs describe it: an optional embedding (Gather over a table), the
@@ -42,6 +52,9 @@ public sealed class OnnxRecurrentModel : IDisposable
     public LinearSoftmaxHead? Head { get; }
     public OutputActivation Activation { get; }
 
+    /// <summary>What <see cref="Head"/> reads (the stack's output unless the graph's head is on the final state).</summary>
+    public HeadInput HeadInput { get; init; }
+
     /// <summary>Graph input of the sequences (float (T, N, I), or int64 ids (T, N) with an embedding).</summary>
     public string InputName { get; init; } = "input";
     /// <summary>Graph input of sequence_lens, when the graph has one.</summary>
@@ -59,29 +72,70 @@ public sealed class OnnxRecurrentModel : IDisposable
     public bool TimeReversed { get; init; }
 
     /// <summary>
-    /// The stack's forward as the graph computes it (time-reversed when <see cref="TimeReversed"/>); arguments as
-    /// <see cref="RecurrentStack.Forward"/> (inference).
+    /// Per layer, whether it has direction 'reverse', for graphs whose single-direction layers differ in direction
+    /// (null otherwise; <see cref="TimeReversed"/> covers a stack reversed as a whole). <see cref="Forward"/> then runs
+    /// the layers one at a time, each forward or time-reversed.
+    /// </summary>
+    public IReadOnlyList<bool>? LayerReversed
+    {
+        get => _layerReversed;
+        init
+        {
+            if (value != null && value.Count != Stack.Config.NumLayers)
+                throw new ArgumentException($"{value.Count} flags for {Stack.Config.NumLayers} layers", nameof(LayerReversed));
+            if (value != null && value.Any(r => r) && Stack.Config.Bidirectional)
+                throw new ArgumentException("a bidirectional layer has no single time direction to reverse", nameof(LayerReversed));
+            _layerReversed = value?.ToArray();
+        }
+    }
+    private readonly bool[]? _layerReversed;
+    private LayerwiseRun? _layerwise;
+
+    /// <summary>Whether any layer runs time-reversed (a PyTorch-layout .safetensors stack cannot say so).</summary>
+    public bool HasReversedLayers => TimeReversed || (_layerReversed?.Any(r => r) ?? false);
+
+    /// <summary>Whether layer l runs time-reversed (ONNX direction 'reverse').</summary>
+    public bool IsReversed(int layer) => TimeReversed || (_layerReversed != null && _layerReversed[layer]);
+
+    /// <summary>
+    /// The stack's forward as the graph computes it (time-reversed when <see cref="TimeReversed"/>, layer by layer when
+    /// <see cref="LayerReversed"/> mixes directions); arguments as <see cref="RecurrentStack.Forward"/> (inference).
     /// </summary>
     public void Forward(ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
         ReadOnlySpan<float> h0 = default, ReadOnlySpan<float> c0 = default, Span<float> hN = default, Span<float> cN = default,
         ReadOnlySpan<int> lengths = default)
     {
-        if (!TimeReversed)
-        {
+        int L = Stack.Config.NumLayers;
+        int reversedLayers = Enumerable.Range(0, L).Count(IsReversed);
+        if (reversedLayers == 0)
             Stack.Forward(input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
-            return;
-        }
+        else if (reversedLayers == L)
+            TimeReversal.Forward(Stack, input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+        else
+            (_layerwise ??= new LayerwiseRun(Stack)).Forward(_layerReversed!, input, seqLength, batchSize, output, h0, c0, hN, cN, lengths);
+    }
+
+    /// <summary>
+    /// The head's input for <see cref="HeadInput.FinalState"/>: row n of features (N, D·H) is the last layer's final
+    /// state of sequence n, forward direction first. hN: (L·D, N, H) as <see cref="Forward"/> writes it.
+    /// </summary>
+    public void FinalStateFeatures(ReadOnlySpan<float> hN, int batchSize, Span<float> features)
+    {
         RnnConfig c = Stack.Config;
-        var reversedInput = new float[input.Length];
-        var timeOrder = new TimeReversal(seqLength, batchSize, c.BatchFirst, lengths);
-        timeOrder.Apply(input, reversedInput, c.InputSize);
-        var reversedOutput = new float[output.Length];
-        Stack.Forward(reversedInput, seqLength, batchSize, reversedOutput, h0, c0, hN, cN, lengths);
-        timeOrder.Apply(reversedOutput, output, c.OutputSize);
+        int D = c.Directions, H = c.OutputHiddenSize, first = (c.NumLayers - 1) * D;
+        if (hN.Length != c.NumLayers * D * batchSize * H)
+            throw new ArgumentException($"hN has {hN.Length} values, expected (layers * directions, N, H) = {c.NumLayers * D * batchSize * H}", nameof(hN));
+        if (features.Length != batchSize * D * H)
+            throw new ArgumentException($"features has {features.Length} values, expected (N, D * H) = {batchSize * D * H}", nameof(features));
+        for (int n = 0; n < batchSize; n++)
+            for (int d = 0; d < D; d++)
+                hN.Slice(((first + d) * batchSize + n) * H, H).CopyTo(features.Slice((n * D + d) * H, H));
     }
 
     public void Dispose()
     {
+        _layerwise?.Dispose();
+        _layerwise = null;
         if (!_ownsModules) return;
         Stack.Dispose();
         Embedding?.Dispose();

@@ -1,3 +1,5 @@
+using MklRnn.Layers;
+
 namespace MklRnn.Onnx;
 
 /// <summary>
@@ -7,6 +9,23 @@ namespace MklRnn.Onnx;
 internal readonly struct TimeReversal(int seqLength, int batchSize, bool batchFirst, ReadOnlySpan<int> lengths)
 {
     private readonly int[] _lengths = lengths.IsEmpty ? Enumerable.Repeat(seqLength, batchSize).ToArray() : lengths.ToArray();
+
+    /// <summary>
+    /// What an ONNX 'reverse' node computes with the stack's weights: the stack run forward on each sequence reversed
+    /// within its length, its output reversed back (exact: the same steps in the same order). Arguments as
+    /// <see cref="RecurrentStack.Forward"/> (inference).
+    /// </summary>
+    public static void Forward(RecurrentStack stack, ReadOnlySpan<float> input, int seqLength, int batchSize, Span<float> output,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> hN, Span<float> cN, ReadOnlySpan<int> lengths)
+    {
+        RnnConfig c = stack.Config;
+        var timeOrder = new TimeReversal(seqLength, batchSize, c.BatchFirst, lengths);
+        var reversedInput = new float[input.Length];
+        timeOrder.Apply(input, reversedInput, c.InputSize);
+        var reversedOutput = new float[output.Length];
+        stack.Forward(reversedInput, seqLength, batchSize, reversedOutput, h0, c0, hN, cN, lengths);
+        timeOrder.Apply(reversedOutput, output, c.OutputSize);
+    }
 
     public void Apply(ReadOnlySpan<float> source, Span<float> destination, int width)
     {

@@ -40,8 +40,9 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 4   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
-                                  4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32) */
+#define MKLRNN_ABI_VERSION 5   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
+                                  4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32);
+                                  5: *_forward_s32 take the input projection's int32 block too */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -339,27 +340,38 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
 
 /* The int8 recurrent steps: the fp32 forward kernels above, with the recurrent product given as
  * the int32 result acc of q(h_{t-1}) W_hh_q^T and its quantization (a_scale, a_zero, w_scale,
- * w_colsum as in mklrnn_dequantize_s32). Row by row, the dequantized product is added to (LSTM,
- * RNN: gates / g, which hold the fp32 input projection) or written to (GRU: gh) the row, then the
- * fp32 row kernel runs on it while it is in L1. The remaining arguments and the results are those of
- * mklrnn_lstm_forward, mklrnn_rnn_forward and mklrnn_gru_forward; acc (n, G*H, ld_acc) is read only. */
+ * w_colsum as in mklrnn_dequantize_s32). The input projection comes either as fp32 in gates / g /
+ * gx (acc_x = NULL; x_scale, x_zero, wx_scale, wx_colsum are then ignored) or as its own int32
+ * block acc_x (n, G*H, ld_acc_x) = q(x_t) W_ih_q^T with its quantization (x_scale, x_zero, wx_scale,
+ * wx_colsum), which is dequantized into gates / g / gx first (overwriting them). Row by row, the
+ * dequantized recurrent product is then added to (LSTM, RNN: gates / g) or written to (GRU: gh) the
+ * row, and the fp32 row kernel runs on it while it is in L1: one pass, one thread split per step,
+ * instead of a dequantize pass over the input block, then this. The remaining arguments and the
+ * results are those of mklrnn_lstm_forward, mklrnn_rnn_forward and mklrnn_gru_forward; acc and
+ * acc_x are read only. */
 MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                            float a_scale, int32_t a_zero, const float* w_scale,
-                                           const int32_t* w_colsum, float* gates, int32_t ld_g,
-                                           const float* b_ih, const float* b_hh, const float* peep,
+                                           const int32_t* w_colsum, const int32_t* acc_x,
+                                           int32_t ld_acc_x, float x_scale, int32_t x_zero,
+                                           const float* wx_scale, const int32_t* wx_colsum,
+                                           float* gates, int32_t ld_g, const float* b_ih, const float* b_hh, const float* peep,
                                            const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,
                                            float* h, int32_t ld_h, float* y, int32_t ld_y);
 
 MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc,
                                           int32_t ld_acc, float a_scale, int32_t a_zero,
                                           const float* w_scale, const int32_t* w_colsum,
+                                          const int32_t* acc_x, int32_t ld_acc_x, float x_scale,
+                                          int32_t x_zero, const float* wx_scale, const int32_t* wx_colsum,
                                           float* g, int32_t ld_g, const float* b_ih, const float* b_hh,
                                           float* h, int32_t ld_h, float* y, int32_t ld_y);
 
 MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                           float a_scale, int32_t a_zero, const float* w_scale,
-                                          const int32_t* w_colsum, float* gx, int32_t ld_gx,
-                                          float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh,
+                                          const int32_t* w_colsum, const int32_t* acc_x,
+                                          int32_t ld_acc_x, float x_scale, int32_t x_zero,
+                                          const float* wx_scale, const int32_t* wx_colsum,
+                                          float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh,
                                           const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
                                           float* y, int32_t ld_y);
 

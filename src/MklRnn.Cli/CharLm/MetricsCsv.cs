@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MklRnn.IO;
+using MklRnn.Training;
 
 namespace MklRnn.Cli.CharLm;
 
@@ -38,7 +39,7 @@ internal sealed class MetricsCsv : IDisposable
         bool validated = !double.IsNaN(validationLoss);
         _writer.Write(string.Join(',',
             F(step, "0"), F(epoch, "0.####"), F(trainLoss, "R"),
-            validated ? F(Math.Exp(validationLoss), "R") : "", validated ? F(validationLoss / Math.Log(2), "R") : "",
+            validated ? F(Perplexity.FromMeanLoss(validationLoss), "R") : "", validated ? F(Perplexity.BitsFromMeanLoss(validationLoss), "R") : "",
             F(learningRate, "R"), F(gradNorm, "R"), F(charsPerSecond, "0")));
         _writer.Write('\n');
     }

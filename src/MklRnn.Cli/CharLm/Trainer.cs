@@ -137,7 +137,7 @@ internal static class Trainer
                 if (plateau != null && plateau.Report(lastValidation))
                     log?.Invoke($"plateau: learning rate lowered to {plateau.CurrentLearningRate} (step {progress.Step})");
                 if (options.EarlyStopPatience > 0 && sinceBest >= options.EarlyStopPatience)
-                    stopReason = $"early stop: {sinceBest} validations without improvement; best validation perplexity {Math.Exp(best):F3} is in {options.BestPath}";
+                    stopReason = $"early stop: {sinceBest} validations without improvement; best validation perplexity {Perplexity.FromMeanLoss(best):F3} is in {options.BestPath}";
                 return lastValidation;
             }
 
@@ -289,7 +289,7 @@ internal static class Trainer
         CharLmFile.Add(writer, model, vocabulary);
         writer.SetMetadata("best.step", step.ToString(CultureInfo.InvariantCulture));
         writer.SetMetadata("best.validation_loss", validationLoss.ToString("R", CultureInfo.InvariantCulture));
-        writer.SetMetadata("best.validation_perplexity", Math.Exp(validationLoss).ToString("R", CultureInfo.InvariantCulture));
+        writer.SetMetadata("best.validation_perplexity", Perplexity.FromMeanLoss(validationLoss).ToString("R", CultureInfo.InvariantCulture));
         writer.Save(path);
     }
 

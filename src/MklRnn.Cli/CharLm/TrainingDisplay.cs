@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MklRnn.Training;
 using Spectre.Console;
 
 namespace MklRnn.Cli.CharLm;
@@ -90,7 +91,7 @@ internal static class TrainingDisplay
         Row("characters per second", F(r.TokensPerSecond, "N0"));
         Row("training loss (last steps)", $"{F(r.TrainLoss, "F4")} (perplexity {F(r.TrainPerplexity, "F3")})");
         Row("validation loss", $"{F(r.ValidationLoss, "F4")} (perplexity {F(r.ValidationPerplexity, "F3")})");
-        if (r.BestPath != null) Row("best validation", $"perplexity {F(Math.Exp(r.BestValidationLoss), "F3")}: {r.BestPath}");
+        if (r.BestPath != null) Row("best validation", $"perplexity {F(Perplexity.FromMeanLoss(r.BestValidationLoss), "F3")}: {r.BestPath}");
         if (r.StopReason != null) Row("stopped", r.StopReason);
         Row("checkpoint", r.CheckpointPath);
         Row("loss curve", r.PlotPath);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MklRnn.IO;
 using MklRnn.Layers;
+using MklRnn.Modules;
 using MklRnn.Seq2Seq;
 using MklRnn.Training;
 

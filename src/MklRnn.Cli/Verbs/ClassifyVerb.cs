@@ -8,7 +8,7 @@ namespace MklRnn.Cli;
 
 /// <summary>
 /// <c>mklrnn classify train|eval</c>: the many-to-one worked example, telling balanced bracket strings from
-/// unbalanced ones with a recurrent encoder and a <see cref="Training.ManyToOneHead"/> over variable-length
+/// unbalanced ones with a recurrent encoder and a <see cref="Modules.ManyToOneHead"/> over variable-length
 /// batches. train writes a checkpoint atomically; eval classifies strings given on the command line, or
 /// measures held-out accuracy. Exit code 0: done; 1: --min-accuracy not reached; 2: bad input.
 /// </summary>
@@ -32,6 +32,7 @@ internal static class ClassifyVerb
     {
         var defaults = new ClassifierOptions();
         var output = TrainingFlags.Checkpoint();
+        var force = TrainingFlags.Force();
         var steps = Ranged("--steps", "optimizer steps", defaults.Steps, 1, 10_000_000);
         var batch = Ranged("--batch-size", "strings per step", defaults.BatchSize, 1, CliLimits.MaxBatch).WithOldName("--batch");
         var length = Ranged("--max-length", "longest string (lengths are even, from 2)", defaults.MaxLength, 2, MaxBrackets);
@@ -47,7 +48,7 @@ internal static class ClassifyVerb
         var minAccuracy = TrainingFlags.MinAccuracy();
         var command = new Command("train", "Train on balanced brackets; prints loss and held-out accuracy; writes the checkpoint.")
         {
-            output, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy, CliOption.TrainingPrecisionRefusal(),
+            output, force, steps, batch, length, evalSize, evalEvery, lr, seed, cell, layers, hidden, embedding, bidirectional, minAccuracy, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse =>
         {
@@ -69,7 +70,9 @@ internal static class ClassifyVerb
                     Bidirectional = parse.GetValue(bidirectional),
                 },
             };
-            return Train(options, parse.GetValue(output)!, parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
+            string path = parse.GetValue(output)!;
+            OutputPath.CheckNewRun(path, "--checkpoint", parse.GetValue(force), canResume: false);
+            return Train(options, path, parse.GetValue(minAccuracy), parse.InvocationConfiguration.Output);
         });
         return command;
     }

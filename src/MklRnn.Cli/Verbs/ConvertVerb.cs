@@ -73,6 +73,8 @@ internal static class ConvertVerb
         if (toOnnx) OnnxExporter.Save(model, to, options);
         else if (model.Embedding != null || model.Head != null)
             throw new InvalidDataException("the ONNX model has an embedding or a head; only a bare recurrent stack converts to .safetensors");
+        else if (model.HasReversedLayers)
+            throw new InvalidDataException("the ONNX model's layers have direction 'reverse', which a .safetensors stack (PyTorch's layout) cannot express; run it from the .onnx file");
         else model.Stack.Save(to);
         return $"{c.ModeName}, {c.NumLayers} layer(s), {(c.Bidirectional ? "bidirectional" : "forward")}, input {c.InputSize}, hidden {c.HiddenSize}";
     }

@@ -58,7 +58,7 @@ internal static class RunVerb
             RecurrentStack stack = model.Stack;
             var timeMajor = new RecurrentStack(stack.Config with { BatchFirst = false });
             for (int p = 0; p < stack.Parameters.Count; p++) stack.Parameters[p].Values.CopyTo(timeMajor.Parameters[p].Data);
-            return new OnnxRecurrentModel(timeMajor) { TimeReversed = model.TimeReversed };
+            return new OnnxRecurrentModel(timeMajor) { TimeReversed = model.TimeReversed, LayerReversed = model.LayerReversed };
         }
     }
 }

@@ -34,6 +34,7 @@ internal static class Seq2SeqVerb
         var defaults = new ReversalOptions();
         var output = TrainingFlags.Checkpoint();
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint at --checkpoint (model and optimizer state)" };
+        var force = TrainingFlags.Force();
         var steps = Ranged("--steps", "optimizer steps in total", defaults.Steps, 1, 10_000_000);
         var batch = Ranged("--batch-size", "pairs per step", defaults.BatchSize, 1, CliLimits.MaxBatch).WithOldName("--batch");
         var minLength = Ranged("--min-length", "shortest training string", defaults.MinLength, 1, MaxDigits);
@@ -58,7 +59,7 @@ internal static class Seq2SeqVerb
         var distributed = new Option<bool>("--distributed") { Description = "data-parallel over the ranks of an MPI job (mpirun -np R ...): --batch-size is the global batch" };
         var command = new Command("train", "Train on digit reversal; prints loss and held-out sequence accuracy; writes the checkpoint.")
         {
-            output, resume, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
+            output, resume, force, steps, batch, minLength, length, evalSize, evalEvery, lr, clip, seed, cell, layers, hidden, embedding,
             bidirectional, score, noFeeding, task, attention, window, reverseSource, minAccuracy, distributed, CliOption.TrainingPrecisionRefusal(),
         };
         command.SetAction(parse =>
@@ -92,6 +93,8 @@ internal static class Seq2SeqVerb
             if (options.Task == "dates") options = options with { Model = DatesTask.Configure(options.Model) };
             string path = parse.GetValue(output)!;
             bool resumeRun = parse.GetValue(resume);
+            if (resumeRun && parse.GetValue(force)) throw UsageError.Because("--resume continues the run at --checkpoint and --force replaces it: give one");
+            if (!resumeRun) OutputPath.CheckNewRun(path, "--checkpoint", parse.GetValue(force), canResume: true);
             double min = parse.GetValue(minAccuracy);
             TextWriter log = parse.InvocationConfiguration.Output;
             if (!parse.GetValue(distributed)) return Train(options, path, resumeRun, min, log);

@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Layers.StepLoops;
 using MklRnn.Layers;
 using MklRnn.Memory;
 using MklRnn.Threading;

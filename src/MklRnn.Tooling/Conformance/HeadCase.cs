@@ -1,4 +1,5 @@
 using MklRnn.IO;
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.Tooling.Conformance;

@@ -16,12 +16,13 @@ public sealed record MachineFacts(IReadOnlyDictionary<string, string> Values)
     public const string MklThreads = "mkl_threads";
     public const string MklRnnCommit = "mklrnn_commit";
     public const string BenchmarkDotNetVersion = "benchmarkdotnet_version";
+    public const string Precisions = Bench.BenchmarkPrecisions.Key; // the GEMM precisions the run measured
 
     /// <summary>The order facts are shown in; keys not listed follow, sorted.</summary>
     public static readonly IReadOnlyList<string> DisplayOrder =
     [
         Cpu, Cores, PhysicalCores, Os, DotnetVersion, MklVersion, MklThreadingLayer, MklThreads, MklRnnCommit,
-        BenchmarkDotNetVersion,
+        BenchmarkDotNetVersion, Precisions,
     ];
 
     /// <summary>Facts that make timings incomparable when they differ between base and new: a warning each.</summary>

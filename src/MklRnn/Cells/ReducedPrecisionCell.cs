@@ -55,7 +55,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
 
     /// <summary>
     /// gates (rows, G*H) = x (rows, I) W_ih^T: the input projections of all steps. int8 keeps the int32 result
-    /// and <see cref="Step"/> dequantizes each step's rows just before its kernel reads them (from L2), instead of
+    /// and <see cref="Step"/> dequantizes each step's rows inside the fused step kernel, row by row (from L2), instead of
     /// one pass over all R rows here that writes the (R, G*H) gates to memory and reads them back later.
     /// </summary>
     public void ProjectInput(LayerDirection d, float* x, int rows)
@@ -72,11 +72,16 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         float* h = d.HState.Pointer;
         float* y = rows.Row(o);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
-        if (_ih is Int8Weights qi)
-            Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, qi.Accumulator + (long)o * GH, GH, _inputQuantization.Scale,
-                _inputQuantization.ZeroPoint, qi.Scales, qi.ColumnSums, 0, gates, GH), "mklrnn_dequantize_s32");
         var q = _hh as Int8Weights;
         ActivationQuantization aq = q != null ? q.MultiplyInt32(n, h, P) : default;
+        // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
+        // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
+        var qi = _ih as Int8Weights;
+        int* accX = qi != null ? qi.Accumulator + (long)o * GH : null;
+        float xScale = _inputQuantization.Scale;
+        int xZero = _inputQuantization.ZeroPoint;
+        float* wxScale = qi != null ? qi.Scales : null;
+        int* wxColSum = qi != null ? qi.ColumnSums : null;
         switch (d.Config.Cell)
         {
             case CellKind.Lstm:
@@ -89,7 +94,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* yOut = projected ? null : y;
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride), "mklrnn_lstm_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride),
+                        "mklrnn_lstm_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, P, 1f, gates, GH);
@@ -107,7 +113,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* gh = d.Gh.Pointer; // (n, 3H)
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 0f, gh, GH);
@@ -118,6 +124,9 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             case CellKind.Gru:
             {
                 float* ghrz = d.Gh.Pointer, ghn = d.Ghn.Pointer, rh = d.Rh.Pointer; // (n, 2H), (n, H), (n, H)
+                if (accX != null)
+                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, accX, GH, xScale, xZero, wxScale, wxColSum, 0, gates, GH),
+                        "mklrnn_dequantize_s32");
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, q.Accumulator, 2 * H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         0, ghrz, 2 * H), "mklrnn_dequantize_s32");
@@ -132,7 +141,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             {
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 1f, gates, H);

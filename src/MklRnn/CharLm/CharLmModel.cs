@@ -1,5 +1,6 @@
 using MklRnn.Layers;
 using MklRnn.Memory;
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.CharLm;

@@ -1,4 +1,5 @@
 using System.Text;
+using MklRnn.Core;
 
 namespace MklRnn.CharLm;
 
@@ -90,24 +91,19 @@ public sealed class Sampler
         for (int j = 1; j < V; j++) if (logits[j] > logits[best]) best = j;
         if (temperature == 0) return best;
 
-        // Unnormalised probabilities by id; the largest is 1, so nothing overflows.
-        for (int j = 0; j < V; j++)
-        {
-            order[j] = j;
-            probabilities[j] = Math.Exp((logits[j] - logits[best]) / (double)temperature);
-        }
+        // Unnormalised probabilities by id (the largest is 1) and their sum.
+        double total = Softmax.ExpShifted(logits, temperature, probabilities[..V]);
+        for (int j = 0; j < V; j++) order[j] = j;
         int k = topK == 0 ? V : Math.Min(topK, V);
         // The k most likely ids to the front of order, most likely first (a selection sort: V is a character set,
         // ~100, and k is small, so this beats sorting all V and needs no comparer allocation).
         int sorted = 0;
-        double total = 0;
         if (k < V)
         {
             for (; sorted < k; sorted++) SelectNext(probabilities, order, sorted, V);
+            total = 0;
             for (int i = 0; i < k; i++) total += probabilities[order[i]];
         }
-        else
-            for (int j = 0; j < V; j++) total += probabilities[j];
 
         int kept = k;
         if (topP < 1)

@@ -1,8 +1,8 @@
-namespace MklRnn;
+namespace MklRnn.Core;
 
 /// <summary>
 /// Inverted-dropout masks, drawn one way for every user (the stack's dropout between layers and
-/// <see cref="Training.Dropout"/>): in order, each entry 0 with probability p, else 1 / (1 - p).
+/// <see cref="Modules.Dropout"/>): in order, each entry 0 with probability p, else 1 / (1 - p).
 /// </summary>
 internal static unsafe class DropoutMask
 {

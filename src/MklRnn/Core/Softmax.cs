@@ -3,7 +3,7 @@ namespace MklRnn.Core;
 /// <summary>
 /// The library's one softmax, log-softmax and log-sum-exp over a row of logits: max-subtracted (no
 /// overflow for any finite logits), exponentials in float, sums in double. Used by the softmax head's
-/// loss, the attention weights and the decoders' log-probabilities.
+/// loss, the attention weights, the decoders' log-probabilities and the char-LM sampler.
 /// </summary>
 internal static class Softmax
 {
@@ -34,6 +34,23 @@ internal static class Softmax
             float e = MathF.Exp(z[j] - max);
             z[j] = e;
             sum += e;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// e[j] = exp((z[j] - max) / temperature), the softmax of z / temperature before normalisation (the largest is 1);
+    /// returns their sum. In double, exponentials included: the sampler draws from these weights and sums the top
+    /// ones again, and a seed must repeat its draws whatever the temperature.
+    /// </summary>
+    public static double ExpShifted(ReadOnlySpan<float> z, double temperature, Span<double> e)
+    {
+        float max = Max(z);
+        double sum = 0;
+        for (int j = 0; j < z.Length; j++)
+        {
+            e[j] = Math.Exp((z[j] - max) / temperature);
+            sum += e[j];
         }
         return sum;
     }

@@ -1,5 +1,6 @@
 using MklRnn.Cells;
 using MklRnn.Core;
+using MklRnn.Layers.StepLoops;
 using MklRnn.Memory;
 using MklRnn.Threading;
 

@@ -1,4 +1,5 @@
 using MklRnn.Cells;
+using MklRnn.Layers.StepLoops;
 using MklRnn.Threading;
 using MklRnn.Core;
 using MklRnn.Interop;

@@ -1,6 +1,7 @@
 using MklRnn.Core;
 using MklRnn.Layers;
 using MklRnn.Memory;
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.Seq2Seq;

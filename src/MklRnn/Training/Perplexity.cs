@@ -38,4 +38,7 @@ public sealed class Perplexity
 
     /// <summary>exp(mean per-token loss).</summary>
     public static double FromMeanLoss(double meanTokenLoss) => Math.Exp(meanTokenLoss);
+
+    /// <summary>Bits per token, log2(perplexity): the mean per-token loss (in nats) over ln 2.</summary>
+    public static double BitsFromMeanLoss(double meanTokenLoss) => meanTokenLoss / Math.Log(2);
 }

@@ -152,6 +152,31 @@ public class CharLmReliabilityTests
         Assert.False(File.Exists(folder["m.safetensors"]));
     }
 
+    [Theory]
+    [InlineData("seq2seq", "exists: --resume continues that run, --force replaces it")]
+    [InlineData("classify", "exists: --force replaces it")]
+    public void TrainingExamplesKeepAnExistingCheckpointUnlessForced(string verb, string hint)
+    {
+        using var folder = new TempFolder();
+        string model = folder["m.safetensors"];
+        string[] train = verb == "seq2seq"
+            ? ["seq2seq", "train", "--checkpoint", model, "--steps", "1", "--eval-size", "10", "--eval-every", "0", "--hidden", "8", "--embedding", "4", "--length", "4"]
+            : ["classify", "train", "--checkpoint", model, "--steps", "1", "--eval-size", "10", "--eval-every", "0", "--hidden", "8", "--embedding", "4", "--max-length", "8"];
+        Assert.Equal(0, CliRunner.Run(train).ExitCode);
+        byte[] first = File.ReadAllBytes(model);
+
+        var again = CliRunner.Run([.. train, "--seed", "9"]);
+        Assert.True(again.ExitCode == 2, $"exit {again.ExitCode}: {again.Error}");
+        Assert.True(again.Error.Contains($"--checkpoint '{model}' {hint}"), again.Error);
+        Assert.Equal(first, File.ReadAllBytes(model));
+
+        var forced = CliRunner.Run([.. train, "--seed", "9", "--force"]);
+        Assert.True(forced.ExitCode == 0, forced.Error);
+        Assert.NotEqual(first, File.ReadAllBytes(model));
+        if (verb == "seq2seq")
+            Assert.Contains("give one", CliRunner.Run([.. train, "--resume", "--force"]).Error);
+    }
+
     [Fact]
     public void Seq2SeqDecodeBoundsTheTaskSizesOfItsCheckpoint()
     {

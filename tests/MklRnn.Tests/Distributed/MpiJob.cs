@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MklRnn.Tests.Distributed;
 
 /// <summary>
@@ -12,26 +10,18 @@ internal static class MpiJob
 
     public static string Cli => Path.Combine(AppContext.BaseDirectory, "mklrnn.dll");
 
-    public static (int ExitCode, string Output, string Error, TimeSpan Elapsed) Run(int ranks, params string[] args) =>
+    public static ChildProcess.Result Run(int ranks, params string[] args) =>
         RunPerRank(Enumerable.Repeat(args, ranks).ToArray());
 
-    public static (int ExitCode, string Output, string Error, TimeSpan Elapsed) RunPerRank(params string[][] perRank)
+    public static ChildProcess.Result RunPerRank(params string[][] perRank)
     {
-        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var args = new List<string>();
         for (int r = 0; r < perRank.Length; r++)
         {
-            if (r > 0) start.ArgumentList.Add(":");
-            foreach (string a in new[] { "-np", "1", "dotnet", Cli }.Concat(perRank[r])) start.ArgumentList.Add(a);
+            if (r > 0) args.Add(":");
+            args.AddRange(new[] { "-np", "1", "dotnet", Cli }.Concat(perRank[r]));
         }
-        start.Environment["MKLRNN_ALLREDUCE_BUCKET_FLOATS"] = "1000"; // small buckets: tensors split over several all-reduces
-        var clock = Stopwatch.StartNew();
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync(), error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Limit))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"mpirun did not finish within {Limit.TotalSeconds} s: {string.Join(" : ", perRank.Select(a => string.Join(' ', a)))}");
-        }
-        return (process.ExitCode, output.Result, error.Result, clock.Elapsed);
+        // Small buckets: tensors split over several all-reduces.
+        return ChildProcess.Run("mpirun", args, Limit, start => start.Environment["MKLRNN_ALLREDUCE_BUCKET_FLOATS"] = "1000");
     }
 }

@@ -1,4 +1,5 @@
 using MklRnn.Core;
+using MklRnn.Layers.StepLoops;
 using MklRnn.Threading;
 using MklRnn.Interop;
 using MklRnn.Layers;

@@ -79,6 +79,31 @@ public class OnnxCliTests
     }
 
     [Fact]
+    public void Run_and_convert_of_a_reverse_layer_over_a_forward_one()
+    {
+        using var folder = new TempFolder();
+        string model = Path.Combine(AppContext.BaseDirectory, "onnx-fixtures", "keras_lstm_forward_then_reverse_opset13.onnx");
+        const int T = 5, N = 3, I = 3, H = 4;
+        float[] input = Random(new Random(8), N * T * I);
+        var writer = new SafeTensorsWriter();
+        writer.Add("input", [N, T, I], input);
+        writer.Save(folder["in.safetensors"]);
+        var (code, _, error) = CliRunner.Run("run", "--model", model, "--input", folder["in.safetensors"], "--output", folder["out.safetensors"], "--batch-first", "--batch-size", "2");
+        Assert.True(code == 0, error);
+
+        SafeTensorsFile result = SafeTensorsFile.Read(folder["out.safetensors"]);
+        var ort = OrtSession.Run(File.ReadAllBytes(model), ("input_1", input, [N, T, I]));
+        Assert.True(OrtSession.MaxAbsDifference(ort["sequences"], result.ReadFloat32("output")) <= 1e-5f);
+        Assert.True(OrtSession.MaxAbsDifference(ort["state"], result.ReadFloat32("h_n").AsSpan(N * H)) <= 1e-5f); // h_n (2, N, H): the reverse layer's
+
+        // A .safetensors stack cannot say that a layer runs reversed: refused, nothing written.
+        (code, _, error) = CliRunner.Run("convert", "--from", model, "--to", folder["m.safetensors"]);
+        Assert.Equal(2, code);
+        Assert.Contains("direction 'reverse', which a .safetensors stack (PyTorch's layout) cannot express", error);
+        Assert.False(File.Exists(folder["m.safetensors"]));
+    }
+
+    [Fact]
     public void Run_names_the_tensor_and_the_shape_it_expected()
     {
         using var folder = new TempFolder();

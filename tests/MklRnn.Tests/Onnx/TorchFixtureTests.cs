@@ -49,29 +49,11 @@ public class TorchFixtureTests
         var y = new float[T * N * c.OutputSize];
         var hN = new float[S * N * c.HiddenSize];
         model.Stack.Forward(x, T, N, y, h0, c0, hN);
-        float[] result = model.Head != null ? ApplyHead(model, y, T * N) : y;
+        float[] result = ImportedModelOutputs.MainOutput(model, y, hN, T, N);
 
         ModelProto proto = OnnxFile.Read(path);
         var ort = OrtSession.Run(File.ReadAllBytes(path), feeds.ToArray());
         Assert.True(OrtSession.MaxAbsDifference(result, ort[proto.Graph.Output[0].Name]) <= 1e-5f, $"{proto.Graph.Output[0].Name} differs");
         Assert.True(OrtSession.MaxAbsDifference(hN, ort["h_n"]) <= 1e-5f, "h_n differs");
-    }
-
-    /// <summary>Logits, then the graph's softmax or log-softmax, per row (a float64 reference for the activation).</summary>
-    private static float[] ApplyHead(OnnxRecurrentModel model, float[] hidden, int rows)
-    {
-        int V = model.Head!.VocabularySize;
-        var logits = new float[rows * V];
-        model.Head.Logits(hidden, rows, logits);
-        if (model.Activation == OutputActivation.None) return logits;
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = logits.AsSpan(r * V, V);
-            double max = row.ToArray().Max(), sum = 0;
-            foreach (float v in row) sum += Math.Exp(v - max);
-            for (int v = 0; v < V; v++)
-                row[v] = model.Activation == OutputActivation.Softmax ? (float)(Math.Exp(row[v] - max) / sum) : (float)(row[v] - max - Math.Log(sum));
-        }
-        return logits;
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MklRnn.Tests.Packaging;
 
 /// <summary>Runs a program to completion with a time limit, without MklRnn's loader variables (so only the packaged libraries can be found).</summary>
@@ -8,28 +6,16 @@ internal static class ExternalProcess
     public static (int ExitCode, string Output, string Error) Run(string file, IEnumerable<string> args, string workingDirectory,
         IReadOnlyDictionary<string, string>? environment = null, int timeoutSeconds = 240)
     {
-        var start = new ProcessStartInfo(file)
+        var result = ChildProcess.Run(file, args, TimeSpan.FromSeconds(timeoutSeconds), start =>
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        foreach (string variable in new[] { "MKLRNN_NATIVE_PATH", "MKLRNN_MKL_INTEL_CPU", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH" })
-            start.Environment.Remove(variable);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-
-        using var process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutSeconds * 1000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} ran longer than {timeoutSeconds} s");
-        }
-        return (process.ExitCode, output.Result, error.Result);
+            start.WorkingDirectory = workingDirectory;
+            foreach (string variable in new[] { "MKLRNN_NATIVE_PATH", "MKLRNN_MKL_INTEL_CPU", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH" })
+                start.Environment.Remove(variable);
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            start.Environment["DOTNET_NOLOGO"] = "1";
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        });
+        return (result.ExitCode, result.Output, result.Error);
     }
 
     /// <summary>Runs `dotnet ARGS` and fails the test with its output when it exits non-zero.</summary>

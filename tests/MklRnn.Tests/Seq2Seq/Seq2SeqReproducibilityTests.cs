@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MklRnn.Tests.Seq2Seq;
 
 /// <summary>
@@ -22,23 +20,11 @@ public sealed class Seq2SeqReproducibilityTests : IDisposable
     {
         string path = _folder[name];
         string cli = Path.Combine(AppContext.BaseDirectory, "mklrnn.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in new[] { cli, "seq2seq", "train", "--out", path, "--steps", "6", "--batch", "8", "--length", "5",
-                     "--hidden", "8", "--embedding", "4", "--eval-size", "10", "--eval-every", "0", "--seed", "3",
-                     "--attention", "local-p", "--window", "2" })
-            start.ArgumentList.Add(arg);
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync(), error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("the CLI did not finish within 60 s");
-        }
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {output.Result}{error.Result}");
+        var run = ChildProcess.Run(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            [cli, "seq2seq", "train", "--out", path, "--steps", "6", "--batch", "8", "--length", "5",
+             "--hidden", "8", "--embedding", "4", "--eval-size", "10", "--eval-every", "0", "--seed", "3",
+             "--attention", "local-p", "--window", "2"], TimeSpan.FromSeconds(60));
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Output}{run.Error}");
         return path;
     }
 

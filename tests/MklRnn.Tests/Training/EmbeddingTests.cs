@@ -1,3 +1,4 @@
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.Tests.Training;

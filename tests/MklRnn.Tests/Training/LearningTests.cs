@@ -1,4 +1,5 @@
 using MklRnn.Layers;
+using MklRnn.Modules;
 using MklRnn.Training;
 
 namespace MklRnn.Tests.Training;

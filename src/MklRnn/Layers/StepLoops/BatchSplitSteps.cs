@@ -1,7 +1,7 @@
 using MklRnn.Cells;
 using MklRnn.Threading;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The step loop of one direction with the batch split between two threads. The rows of a batch never

@@ -3,7 +3,7 @@ using MklRnn.Core;
 using MklRnn.Threading;
 using MklRnn.Interop;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The latency path for small batches (N &lt;= 4) in inference: each step's recurrent product is a GEMV

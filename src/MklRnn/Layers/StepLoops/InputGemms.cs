@@ -1,7 +1,7 @@
 using MklRnn.Cells;
 using MklRnn.Core;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>The two GEMMs of a direction against W_ih, over a block of rows, for every step loop and the stepped API.</summary>
 internal static unsafe class InputGemms

@@ -1,6 +1,6 @@
 using MklRnn.Cells;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The inference step loop of a stack prepared for bf16 or int8 (RecurrentStack.PrepareInference): the input

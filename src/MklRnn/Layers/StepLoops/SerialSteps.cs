@@ -1,6 +1,6 @@
 using MklRnn.Cells;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The general loop on the calling thread: one GEMM for the input projections of all steps, then per

@@ -1,6 +1,6 @@
 using MklRnn.Cells;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The loop over the time steps of one direction of one layer, with the two GEMMs over all rows that

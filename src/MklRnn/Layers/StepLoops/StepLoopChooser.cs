@@ -1,7 +1,7 @@
 using MklRnn.Core;
 using MklRnn.Threading;
 
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>
 /// The one place holding the rules that pick a direction's step loop. Measurements behind each rule

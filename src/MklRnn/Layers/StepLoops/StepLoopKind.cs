@@ -1,4 +1,4 @@
-namespace MklRnn.Layers;
+namespace MklRnn.Layers.StepLoops;
 
 /// <summary>The step loops a direction can run with (chosen by <see cref="StepLoopChooser"/>).</summary>
 internal enum StepLoopKind

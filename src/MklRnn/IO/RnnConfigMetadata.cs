@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MklRnn.Layers;
+namespace MklRnn.IO;
 
 /// <summary>
 /// An <see cref="RnnConfig"/> as string metadata, with the keys of the conformance format

@@ -1,7 +1,8 @@
 using MklRnn.Core;
 using MklRnn.Memory;
+using MklRnn.Training;
 
-namespace MklRnn.Training;
+namespace MklRnn.Modules;
 
 /// <summary>
 /// Sequence classification: one softmax cross-entropy per sequence, from the output at its last valid

@@ -1,7 +1,8 @@
 using MklRnn.Core;
 using MklRnn.Memory;
+using MklRnn.Training;
 
-namespace MklRnn.Training;
+namespace MklRnn.Modules;
 
 /// <summary>
 /// A linear layer followed by softmax cross-entropy over every row (torch.nn.Linear + F.cross_entropy):

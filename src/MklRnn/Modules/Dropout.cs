@@ -1,6 +1,7 @@
+using MklRnn.Core;
 using MklRnn.Memory;
 
-namespace MklRnn.Training;
+namespace MklRnn.Modules;
 
 /// <summary>
 /// Inverted dropout (torch.nn.Dropout): in training each value is zeroed with probability p and the

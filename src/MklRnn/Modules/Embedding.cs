@@ -1,6 +1,6 @@
 using MklRnn.Core;
 
-namespace MklRnn.Training;
+namespace MklRnn.Modules;
 
 /// <summary>
 /// A lookup table of learned vectors (torch.nn.Embedding): parameter <c>weight</c> (V, E), optionally
