@@ -53,9 +53,10 @@ trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true' EXIT
 
 record() { # $1 model, $2 setup, $3 concurrency, $4 requests, then the loadtest arguments
     local model=$1 setup=$2 c=$3 r=$4; shift 4
-    local line load
+    local line load runner=("${LOADGEN[@]}")
+    [[ " $* " == *" --offline "* ]] && runner=("${CLI[@]}") # the engine itself: compiled as the server's is
     load=$(cut -d' ' -f1 /proc/loadavg)
-    line=$("${LOADGEN[@]}" loadtest "$@" --concurrency "$c" --requests "$r" --max-tokens $TOKENS --json)
+    line=$("${runner[@]}" loadtest "$@" --concurrency "$c" --requests "$r" --max-tokens $TOKENS --json)
     echo "{\"model\":\"$model\",\"setup\":\"$setup\",\"load\":$load,${line#\{}" | tee -a "$RESULTS"
 }
 
