@@ -10,15 +10,11 @@ namespace MklRnn.Cli.Loadtest;
 /// The generator shares the machine with the server it measures, so a request costs it little: one pooled
 /// connection per client, no proxy lookup, the body written straight to UTF-8, and only the answer's "tokens" read.
 /// Before the clock starts, warm-up requests run the same workload and the generator waits until neither it nor the
-/// server is still JIT-compiling: in a fresh process tiered compilation recompiles the hot methods in the background
-/// for a second or more, and measured without the wait it took most of the generator's CPU and a third of the
-/// server's during a 7 s run, on the cores the engine needs.
+/// server is still JIT-compiling (<see cref="JitQuiet"/>).
 /// </summary>
 internal static class HttpLoad
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
-
-    private static readonly TimeSpan JitQuietPeriod = TimeSpan.FromMilliseconds(500), JitWaitLimit = TimeSpan.FromSeconds(10);
 
     public static async Task<LoadResult> RunAsync(Uri url, string model, string endpoint, int concurrency, int requests,
         int warmUp, int maxTokens, string prompt, float temperature, TimeSpan bound)
@@ -40,7 +36,7 @@ internal static class HttpLoad
         if (warmUp > 0)
         {
             await RunClients(concurrency, warmUp, firstSeed: -warmUp, (_, _) => { }); // seeds -W..-1: not the measured ones
-            await WaitUntilJitIsQuiet(http);
+            await JitQuiet.WaitAsync(() => ServerJitCount(http));
         }
         EngineSteps? before = await ReadEngineSteps(http, model);
         var clock = Stopwatch.StartNew();
@@ -122,25 +118,6 @@ internal static class HttpLoad
                 return reader.GetInt32();
             }
         throw new KeyNotFoundException("the answer has no \"tokens\"");
-    }
-
-    /// <summary>
-    /// Waits until this process and the server (its mklrnn_jit_compiled_methods, when it has one) compiled at most a
-    /// handful of methods in a quiet period, at most <see cref="JitWaitLimit"/> (a busy neighbour in the same process,
-    /// or tiering on a loaded machine, may trickle on for longer).
-    /// </summary>
-    private static async Task WaitUntilJitIsQuiet(HttpClient http)
-    {
-        const int Handful = 5;
-        var waited = Stopwatch.StartNew();
-        (long Own, double Server) last = (long.MinValue / 2, double.MinValue / 2);
-        while (waited.Elapsed < JitWaitLimit)
-        {
-            (long Own, double Server) now = (System.Runtime.JitInfo.GetCompiledMethodCount(), await ServerJitCount(http));
-            if (now.Own - last.Own <= Handful && now.Server - last.Server <= Handful) return;
-            last = now;
-            await Task.Delay(JitQuietPeriod);
-        }
     }
 
     private static async Task<double> ServerJitCount(HttpClient http)

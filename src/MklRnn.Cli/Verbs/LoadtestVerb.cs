@@ -20,7 +20,7 @@ internal static class LoadtestVerb
         var checkpoint = new Option<string>("--checkpoint") { Description = "Char-LM checkpoint for --offline" };
         var concurrency = Ranged("--concurrency", "Concurrent clients (streams)", 16, 1, 4096);
         var requests = Ranged("--requests", "Requests in all", 64, 1, 1_000_000);
-        var warmUp = RangedOptional("--warmup", "Requests sent before the clock starts, then a wait until neither side JIT-compiles (default: --concurrency; 0: none)", 0, 1_000_000);
+        var warmUp = RangedOptional("--warmup", "Requests run before the clock starts, then a wait until neither side JIT-compiles (default: --concurrency; 0: none)", 0, 1_000_000);
         var maxTokens = Ranged("--max-tokens", "Characters generated per request", 200, 0, 100_000);
         var endpoint = OneOf("--endpoint", "What each request asks for", "generate", "generate", "score");
         var prompt = WithDefault("--prompt", "Prompt of every request (the text for score)", "The ");
@@ -44,7 +44,7 @@ internal static class LoadtestVerb
                 if (ep != "generate") throw UsageError.Because("--offline runs the generate workload only");
                 var (engine, vocabulary) = CharLmFile.Load(path);
                 using (engine)
-                    result = OfflineLoad.Run(engine, vocabulary, c, r, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
+                    result = OfflineLoad.Run(engine, vocabulary, c, r, parse.GetValue(warmUp) ?? c, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
             }
             else
             {

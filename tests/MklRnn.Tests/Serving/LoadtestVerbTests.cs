@@ -11,14 +11,15 @@ public sealed class LoadtestVerbTests(ServerFixture fixture) : IClassFixture<Ser
     [Fact]
     public void OfflineRunsTheWorkloadThroughTheBatchedLoop()
     {
-        var (code, output, error) = CliRunner.Run("loadtest", "--offline", "--checkpoint", fixture.CharLm, "--concurrency", "4", "--requests", "10", "--max-tokens", "12", "--json");
+        var (code, output, error) = CliRunner.Run("loadtest", "--offline", "--checkpoint", fixture.CharLm, "--concurrency", "4", "--requests", "10", "--warmup", "5", "--max-tokens", "12", "--json");
         Assert.True(code == 0, error);
         JsonElement line = JsonDocument.Parse(output).RootElement;
         foreach (string key in Keys) Assert.True(line.TryGetProperty(key, out _), key);
         Assert.Equal(10, line.GetProperty("requests").GetInt32());
         Assert.Equal(120, line.GetProperty("tokens").GetInt64());
         Assert.Equal(0, line.GetProperty("errors").GetInt32());
-        // 4 streams start together and end together after 12 steps: rounds of 4, 4 and 2 streams.
+        // 4 streams start together and end together after 12 steps: rounds of 4, 4 and 2 streams (the 5 warm-up
+        // streams ran before, off the count).
         Assert.Equal(36, line.GetProperty("steps").GetInt64());
         Assert.Equal(3.33, line.GetProperty("mean_rows").GetDouble());
         Assert.InRange(line.GetProperty("engine_share").GetDouble(), 0.0, 1.0);
