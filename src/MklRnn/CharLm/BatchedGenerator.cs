@@ -18,16 +18,16 @@ public sealed class BatchedGenerator
     /// <summary>
     /// A step (or prefill) with fewer multiply-adds than this runs MKL on the calling thread alone: a small GEMM gains
     /// less from a second thread than the team's fork and join cost, all the more on a shared machine where the
-    /// partner thread waits for a core. Measured on the 2-core machine (`loadtest --offline`, this rule against MKL's
-    /// 2 threads, interleaved; docs/serving.md): at N = 1, 3-6x the tokens/s for a 1 x 128 LSTM (0.11 M a row) and
-    /// 2.5-3x for a 1 x 512 one (1.2 M a row); 1 x 128 at N = 16 (1.8 M) 1.1-1.5x. At 7 M (1 x 128, N = 64) runs
-    /// disagreed and at 79 M (1 x 512, N = 64) two threads are 2x faster, so the threshold stays below both.
+    /// partner thread waits for a core. Measured on the shared 2-core machine (`loadtest --offline`, this rule against
+    /// MKL's 2 threads, interleaved, load 4-13; docs/results-2026-12-03.md): at N = 1, 3-9x the tokens/s for a 1 x 128
+    /// LSTM (0.11 M a row) and 1.7-3x for a 1 x 512 one (1.2 M a row); 1 x 128 at N = 16 (1.8 M) 1.1-1.5x. At 7 M
+    /// (1 x 128, N = 64) runs disagreed and at 79 M (1 x 512, N = 64) two threads are 2x faster, so the threshold
+    /// stays below both.
     /// </summary>
     internal const long SingleThreadMultiplyAdds = 5_000_000;
 
     /// <summary>The threshold this generator uses (<see cref="SingleThreadMultiplyAdds"/>; tests move it).</summary>
     internal long SingleThreadBelow { get; init; } = SingleThreadMultiplyAdds;
-
 
     private readonly CharLmModel _model;
     private readonly Vocabulary _vocabulary;

@@ -3,8 +3,9 @@ using MklRnn.Interop;
 namespace MklRnn.Threading;
 
 /// <summary>
-/// While alive, and when asked for, MKL (and with it the shim's kernels, which follow MKL's count on this thread) runs
-/// on the calling thread alone (mkl_set_num_threads_local); disposing restores the previous local setting. For work
+/// While alive, and when asked for, MKL runs on the calling thread alone (mkl_set_num_threads_local; the shim's kernels
+/// follow, since <see cref="KernelThreadScope"/> reads mkl_get_max_threads, which returns the local setting); disposing
+/// restores the previous local setting. For work
 /// too small to pay a thread team's fork and join. A ref struct: entering allocates nothing.
 /// </summary>
 internal readonly ref struct SingleThreadScope
