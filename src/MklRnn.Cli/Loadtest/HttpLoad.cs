@@ -59,7 +59,7 @@ internal static class HttpLoad
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < count && !stop.IsCancellationRequested)
                 {
-                    var body = new ByteArrayContent(Body(endpoint, prompt, maxTokens, temperature, seed: firstSeed + i, timeoutMs));
+                    using var body = new ByteArrayContent(Body(endpoint, prompt, maxTokens, temperature, seed: firstSeed + i, timeoutMs));
                     body.Headers.ContentType = Json;
                     long start = Stopwatch.GetTimestamp();
                     try
