@@ -42,21 +42,43 @@ def curve_svg(model, points):
     return "\n".join(parts)
 
 
+def median(values):
+    v = sorted(values)
+    return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2
+
+
+def pairs(rows, model, first, second):
+    """The runs of two setups for a model, paired in the order they ran (the script interleaves them)."""
+    a = [r for r in rows if r["model"] == model and r["setup"] == first]
+    b = [r for r in rows if r["model"] == model and r["setup"] == second]
+    return list(zip(a, b))
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     out = sys.argv[2]
-    lines = ["| model | setup | concurrency | requests/s | tokens/s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | setup | load | concurrency | requests/s | tokens/s | p50 ms | p99 ms | errors | steps | rows/step | ms/step | in steps |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f'| {r["model"]} | {r["setup"]} | {r["concurrency"]} | {r["requests_per_s"]:.2f} | {r["tokens_per_s"]:.0f} '
-                     f'| {r["p50_ms"]:.1f} | {r["p99_ms"]:.1f} | {r["errors"]} |')
+        lines.append(f'| {r["model"]} | {r["setup"]} | {r.get("load", "")} | {r["concurrency"]} | {r["requests_per_s"]:.2f} '
+                     f'| {r["tokens_per_s"]:.0f} | {r["p50_ms"]:.1f} | {r["p99_ms"]:.1f} | {r["errors"]} | {r.get("steps", "")} '
+                     f'| {r.get("mean_rows", "")} | {r.get("step_ms", "")} | {r.get("engine_share", "")} |')
     lines.append("")
     for model in dict.fromkeys(r["model"] for r in rows):
-        get = {r["setup"]: r for r in rows if r["model"] == model and r["setup"] != "curve"}
-        if {"offline", "server max-batch 64", "server max-batch 1"} <= get.keys():
-            b64, b1, off = get["server max-batch 64"], get["server max-batch 1"], get["offline"]
-            lines.append(f'- {model}: server (max-batch 64) / offline tokens/s = {b64["tokens_per_s"] / off["tokens_per_s"]:.2f}; '
-                         f'max-batch 64 / max-batch 1 tokens/s = {b64["tokens_per_s"] / b1["tokens_per_s"]:.2f}; '
-                         f'p99 {b64["p99_ms"]:.0f} ms vs {b1["p99_ms"]:.0f} ms')
+        served = pairs(rows, model, "offline", "server max-batch 64")
+        alone = pairs(rows, model, "offline concurrency 1", "server max-batch 1")
+        if served and alone:
+            tps = lambda runs, i: median(p[i]["tokens_per_s"] for p in runs)
+            server_offline = median(s["tokens_per_s"] / o["tokens_per_s"] for o, s in served)
+            step_ratio = median(s["step_ms"] / o["step_ms"] for o, s in served)
+            batch_gain = tps(served, 1) / tps(alone, 1)
+            bound = tps(served, 0) / tps(alone, 0)
+            p99 = (median(s["p99_ms"] for _, s in served), median(s["p99_ms"] for _, s in alone))
+            lines.append(f"- {model} (medians of {len(served)} interleaved pairs): server (max-batch 64) / offline tokens/s = "
+                         f"{server_offline:.2f} (server step / offline step = {step_ratio:.2f}, server rows per step "
+                         f"{median(s['mean_rows'] for _, s in served):.1f}, in steps {median(s['engine_share'] for _, s in served):.0%} of the run); "
+                         f"max-batch 64 / max-batch 1 tokens/s = {batch_gain:.2f} against a GEMM bound of {bound:.2f} "
+                         f"(offline concurrency 64 / 1), p99 {p99[0]:.0f} ms vs {p99[1]:.0f} ms")
         points = sorted((r for r in rows if r["model"] == model and r["setup"] == "curve"), key=lambda r: r["concurrency"])
         if points:
             with open(f"{out}/curve-{model}.svg", "w") as f:

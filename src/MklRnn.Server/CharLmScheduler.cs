@@ -32,7 +32,7 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
     private readonly List<GenerationStream> _joining = [];
     private readonly List<int[]> _scoreTexts = [];
     // This model's metric series, looked up once: a step records them without allocating.
-    private readonly Prometheus.Histogram.Child _stepRows;
+    private readonly Prometheus.Histogram.Child _stepRows, _stepSeconds;
     private readonly Prometheus.Counter.Child _tokens;
     private readonly Prometheus.Gauge.Child _active, _tokensPerSecond;
     private long _rateStart = Stopwatch.GetTimestamp();
@@ -45,6 +45,7 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
         _scorer = new BatchScorer(engine);
         _maxBatch = maxBatch;
         _stepRows = metrics.BatchSize.WithLabels(model, "generate");
+        _stepSeconds = metrics.StepSeconds.WithLabels(model);
         _tokens = metrics.Tokens.WithLabels(model);
         _active = metrics.ActiveStreams.WithLabels(model);
         _tokensPerSecond = metrics.TokensPerSecond.WithLabels(model);
@@ -63,6 +64,7 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
         RunScores();
         AdmitWaiting();
         int tokens;
+        long stepStart = Stopwatch.GetTimestamp();
         try
         {
             tokens = _generator.Step();
@@ -74,6 +76,7 @@ public sealed class CharLmScheduler : ModelScheduler<WorkItem>
         }
         if (tokens > 0)
         {
+            _stepSeconds.Observe(Stopwatch.GetElapsedTime(stepStart).TotalSeconds);
             _stepRows.Observe(tokens);
             _tokens.Inc(tokens);
             _rateTokens += tokens;

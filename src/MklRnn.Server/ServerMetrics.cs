@@ -24,8 +24,13 @@ public sealed class ServerMetrics
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         LatencySeconds = f.CreateHistogram("mklrnn_request_seconds", "Time from a request's arrival to its answer.",
             new HistogramConfiguration { LabelNames = ["model", "endpoint"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        StepSeconds = f.CreateHistogram("mklrnn_step_seconds", "Engine time of each batched generation step (embedding, stacked step, head, draws), per model.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.00002, 2, 16) });
         Tokens = f.CreateCounter("mklrnn_generated_tokens_total", "Characters generated, per model.",
             new CounterConfiguration { LabelNames = ["model"] });
+        // Read when /metrics is scraped: a load test waits until it stops growing (the server is warm) before measuring.
+        Gauge jitted = f.CreateGauge("mklrnn_jit_compiled_methods", "Methods the .NET JIT has compiled in this process (tiering recompiles hot ones: steady once warm).");
+        Registry.AddBeforeCollectCallback(() => jitted.Set(System.Runtime.JitInfo.GetCompiledMethodCount()));
         TokensPerSecond = f.CreateGauge("mklrnn_tokens_per_second", "Characters generated per second over the last second or so, per model.",
             new GaugeConfiguration { LabelNames = ["model"] });
     }
@@ -37,6 +42,7 @@ public sealed class ServerMetrics
     public Histogram BatchSize { get; }
     public Histogram QueueSeconds { get; }
     public Histogram LatencySeconds { get; }
+    public Histogram StepSeconds { get; }
     public Counter Tokens { get; }
     public Gauge TokensPerSecond { get; }
 }

@@ -20,6 +20,7 @@ internal static class LoadtestVerb
         var checkpoint = new Option<string>("--checkpoint") { Description = "Char-LM checkpoint for --offline" };
         var concurrency = Ranged("--concurrency", "Concurrent clients (streams)", 16, 1, 4096);
         var requests = Ranged("--requests", "Requests in all", 64, 1, 1_000_000);
+        var warmUp = RangedOptional("--warmup", "Requests run before the clock starts, then a wait until neither side JIT-compiles (default: --concurrency; 0: none)", 0, 1_000_000);
         var maxTokens = Ranged("--max-tokens", "Characters generated per request", 200, 0, 100_000);
         var endpoint = OneOf("--endpoint", "What each request asks for", "generate", "generate", "score");
         var prompt = WithDefault("--prompt", "Prompt of every request (the text for score)", "The ");
@@ -28,7 +29,7 @@ internal static class LoadtestVerb
         var json = new Option<bool>("--json") { Description = "Print one JSON line: requests_per_s, tokens_per_s, p50_ms, p90_ms, p99_ms, errors, ..." };
         var command = new Command("loadtest", "Load test a `mklrnn serve` (or, --offline, the in-process batched generation loop): throughput and latency.")
         {
-            url, model, offline, checkpoint, concurrency, requests, maxTokens, endpoint, prompt, temperature, seconds, json,
+            url, model, offline, checkpoint, concurrency, requests, warmUp, maxTokens, endpoint, prompt, temperature, seconds, json,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -43,13 +44,13 @@ internal static class LoadtestVerb
                 if (ep != "generate") throw UsageError.Because("--offline runs the generate workload only");
                 var (engine, vocabulary) = CharLmFile.Load(path);
                 using (engine)
-                    result = OfflineLoad.Run(engine, vocabulary, c, r, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
+                    result = OfflineLoad.Run(engine, vocabulary, c, r, parse.GetValue(warmUp) ?? c, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
             }
             else
             {
                 Uri address = LoopbackUrl(parse.GetValue(url));
                 string name = parse.GetValue(model) ?? throw UsageError.Because("--model NAME is required (the server's model name)");
-                result = await HttpLoad.RunAsync(address, name, ep, c, r, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
+                result = await HttpLoad.RunAsync(address, name, ep, c, r, parse.GetValue(warmUp) ?? c, m, parse.GetValue(prompt)!, parse.GetValue(temperature), bound);
             }
             output.WriteLine(parse.GetValue(json) ? result.ToJson() : result.ToText());
             return ExitCodes.Ok;

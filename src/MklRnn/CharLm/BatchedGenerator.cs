@@ -1,3 +1,5 @@
+using MklRnn.Threading;
+
 namespace MklRnn.CharLm;
 
 /// <summary>
@@ -13,11 +15,26 @@ namespace MklRnn.CharLm;
 /// </summary>
 public sealed class BatchedGenerator
 {
+    /// <summary>
+    /// A step (or prefill) with fewer multiply-adds than this runs MKL on the calling thread alone: a small GEMM gains
+    /// less from a second thread than the team's fork and join cost, all the more on a shared machine where the
+    /// partner thread waits for a core. Measured on the shared 2-core machine (`loadtest --offline`, this rule against
+    /// MKL's 2 threads, interleaved, load 4-13; docs/results-2026-12-03.md): at N = 1, 3-9x the tokens/s for a 1 x 128
+    /// LSTM (0.11 M a row) and 1.7-3x for a 1 x 512 one (1.2 M a row); 1 x 128 at N = 16 (1.8 M) 1.1-1.5x. At 7 M
+    /// (1 x 128, N = 64) runs disagreed and at 79 M (1 x 512, N = 64) two threads are 2x faster, so the threshold
+    /// stays below both.
+    /// </summary>
+    internal const long SingleThreadMultiplyAdds = 5_000_000;
+
+    /// <summary>The threshold this generator uses (<see cref="SingleThreadMultiplyAdds"/>; tests move it).</summary>
+    internal long SingleThreadBelow { get; init; } = SingleThreadMultiplyAdds;
+
     private readonly CharLmModel _model;
     private readonly Vocabulary _vocabulary;
     private readonly List<GenerationStream> _rows; // row i of the batch
     private readonly int _layers, _hiddenOut, _hidden;
     private readonly bool _lstm;
+    private readonly long _multiplyAddsPerRow; // one step of one row: every layer's gate GEMMs and the head
 
     // Running state (L, N, H) while the stack does not hold it, and its next layout.
     private float[] _h, _c, _hNext, _cNext;
@@ -47,6 +64,7 @@ public sealed class BatchedGenerator
         _hiddenOut = config.OutputHiddenSize;
         _hidden = config.HiddenSize;
         _lstm = config.Cell == CellKind.Lstm;
+        _multiplyAddsPerRow = MultiplyAddsPerRow(config, model.Spec.VocabularySize);
         _h = new float[_layers * capacity * _hiddenOut];
         _hNext = new float[_h.Length];
         _c = _lstm ? new float[_layers * capacity * _hidden] : [];
@@ -95,6 +113,7 @@ public sealed class BatchedGenerator
         int N = _rows.Count;
         if (N == 0) return 0;
         CharLmSpec spec = _model.Spec;
+        using var threads = SingleThreadScope.When(N * _multiplyAddsPerRow < SingleThreadBelow);
         if (!_stackHoldsState)
         {
             _model.Rnn.BeginSteps(N, maxSteps: 1, _h.AsSpan(0, _layers * N * _hiddenOut), _c.AsSpan(0, _lstm ? _layers * N * _hidden : 0));
@@ -189,6 +208,7 @@ public sealed class BatchedGenerator
             Span<float> output = Grow(ref _prefillOutput, T * n * spec.HiddenSize).AsSpan(0, T * n * spec.HiddenSize);
             Span<float> hN = Grow(ref _prefillH, _layers * n * _hiddenOut).AsSpan(0, _layers * n * _hiddenOut);
             Span<float> cN = _lstm ? Grow(ref _prefillC, _layers * n * _hidden).AsSpan(0, _layers * n * _hidden) : default;
+            using var threads = SingleThreadScope.When((long)T * n * _multiplyAddsPerRow < SingleThreadBelow);
             _model.Embedding.Forward(ids.AsSpan(0, T * n), embedded);
             _model.Rnn.Forward(embedded, T, n, output, hN: hN, cN: cN, lengths: lengths);
         }
@@ -229,6 +249,15 @@ public sealed class BatchedGenerator
         (_h, _hNext) = (_hNext, _h);
         (_c, _cNext) = (_cNext, _c);
         _stackHoldsState = false;
+    }
+
+    /// <summary>Multiply-adds of one row's step: G*H x (input + Hout) per layer (the input and recurrent GEMMs), Hout x V for the head.</summary>
+    internal static long MultiplyAddsPerRow(RnnConfig config, int vocabulary)
+    {
+        long perRow = (long)config.OutputHiddenSize * vocabulary;
+        for (int l = 0; l < config.NumLayers; l++)
+            perRow += (long)config.GateCount * config.HiddenSize * (config.LayerInputSize(l) + config.OutputHiddenSize);
+        return perRow;
     }
 
     private static T[] Grow<T>(ref T[] array, int length)

@@ -7,6 +7,36 @@ public class BatchedGeneratorTests
 {
     private static readonly string[] Prompts = ["The ", "A journey", "T", "", "fortune cookies", "Simplicity is", "all who", "x"];
 
+    [Fact]
+    public void MultiplyAddsPerRowCountEveryLayersGateGemmsAndTheHead()
+    {
+        var config = new RnnConfig(CellKind.Lstm, inputSize: 64, hiddenSize: 512, numLayers: 2);
+        // Layer 0: 4*512 x (64 + 512); layer 1: 4*512 x (512 + 512); head: 512 x 90.
+        Assert.Equal(4L * 512 * 576 + 4L * 512 * 1024 + 512 * 90, BatchedGenerator.MultiplyAddsPerRow(config, 90));
+    }
+
+    [Fact]
+    public void OneMklThreadOrTwoGiveTheSameStreams()
+    {
+        using var folder = new TempFolder();
+        var (_, checkpoint) = CharLmFixtures.TrainTiny(folder, steps: 4, CellKind.Lstm, 2);
+        var (model, vocabulary) = CharLmFile.Load(checkpoint);
+        using (model)
+        {
+            string Run(long singleThreadBelow)
+            {
+                var generator = new BatchedGenerator(model, vocabulary, capacity: 8) { SingleThreadBelow = singleThreadBelow };
+                var streams = Prompts.Select((p, i) => new GenerationStream(PromptIds(vocabulary, p), 30, new SamplingSettings(0.9f, Seed: i))).ToList();
+                generator.Admit(streams);
+                while (generator.Step() > 0) { }
+                return string.Join("|", streams.Select(s => s.Completion.Result.Text));
+            }
+            string oneThread = Run(long.MaxValue), mklsChoice = Run(0);
+            Assert.Equal(Prompts.Length * 30 + Prompts.Length - 1, oneThread.Length);
+            Assert.Equal(oneThread, mklsChoice);
+        }
+    }
+
     [Theory]
     [InlineData(CellKind.Lstm, 2, 0f)]
     [InlineData(CellKind.Gru, 1, 0f)]
