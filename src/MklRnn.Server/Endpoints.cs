@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using MklRnn.CharLm;
 using MklRnn.Seq2Seq;
+using MklRnn.Training;
 
 namespace MklRnn.Server;
 
@@ -37,9 +38,9 @@ internal sealed class Endpoints(IReadOnlyDictionary<string, ServedModel> models,
         double mean = result.TokenLossSum / result.TokenCount;
         return Results.Json(new Dictionary<string, object>
         {
-            ["perplexity"] = Math.Exp(mean),
+            ["perplexity"] = Perplexity.FromMeanLoss(mean),
             ["log_prob"] = -result.TokenLossSum,
-            ["bits_per_char"] = mean / Math.Log(2),
+            ["bits_per_char"] = Perplexity.BitsFromMeanLoss(mean),
             ["characters"] = ids.Length,
         });
     }
