@@ -41,9 +41,6 @@ internal static unsafe class MpiLibrary
     private static readonly Lock Gate = new();
     private static string? _loadedFrom;
 
-    /// <summary>Where the MPI library was loaded from (after <see cref="Load"/>).</summary>
-    public static string? LoadedFrom => _loadedFrom;
-
     /// <summary>Loads the MPI library once; throws <see cref="DistributedException"/> naming every file tried and why.</summary>
     public static void Load()
     {

@@ -34,13 +34,6 @@ internal static unsafe partial class Mkl
         cblas_gemm_bf16bf16f32_compute(RowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
 
-    public static void Bf16Gemm(int transA, int transB, int m, int n, int k, float alpha, ushort* a, int lda,
-        ushort* b, int ldb, float beta, float* c, int ldc)
-    {
-        NativeLoader.EnsureMklLoaded();
-        cblas_gemm_bf16bf16f32(RowMajor, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    }
-
     public static nuint S8U8PackGetSize(int identifier, int m, int n, int k)
     {
         NativeLoader.EnsureMklLoaded();
@@ -70,10 +63,6 @@ internal static unsafe partial class Mkl
         int zero = 0;
         cblas_gemm_s8u8s32(RowMajor, transA, transB, FixOffset, m, n, k, 1f, a, lda, 0, b, ldb, 0, 0f, c, ldc, &zero);
     }
-
-    [LibraryImport(LibraryNames.Mkl, EntryPoint = "cblas_gemm_bf16bf16f32")]
-    private static partial void cblas_gemm_bf16bf16f32(int layout, int transA, int transB, int m, int n, int k,
-        float alpha, ushort* a, int lda, ushort* b, int ldb, float beta, float* c, int ldc);
 
     [LibraryImport(LibraryNames.Mkl, EntryPoint = "cblas_gemm_bf16bf16f32_pack_get_size")]
     private static partial nuint cblas_gemm_bf16bf16f32_pack_get_size(int identifier, int m, int n, int k);

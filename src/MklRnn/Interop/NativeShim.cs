@@ -104,9 +104,6 @@ internal static unsafe partial class NativeShim
 
     // ---------------------------------------------------------------- reduced precision (bf16, int8)
 
-    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_uses_bf16_instructions")]
-    public static partial int UsesBf16Instructions();
-
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_f32_to_bf16")]
     public static partial int F32ToBf16(int n, int k, float* src, int ldSrc, ushort* dst, int ldDst);
 
