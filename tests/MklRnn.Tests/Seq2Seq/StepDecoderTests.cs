@@ -114,14 +114,14 @@ public class StepDecoderTests
         var batch = new Seq2SeqBatch();
         batch.Fill(config, sources, targets);
         for (int i = 0; i < 3; i++) model.ForwardBackward(batch);
-        long training = FewestBytesOfThree(() =>
+        long training = Allocations.FewestOnThisThread(() =>
         {
             for (int i = 0; i < 3; i++)
             {
                 batch.Fill(config, sources, targets);
                 model.ForwardBackward(batch);
             }
-        });
+        }, runs: 3);
 
         IStepDecoder decoder = model.StartDecoding(batch.Source, rowsPerSource: 2);
         var state = new float[decoder.Rows * decoder.StateSize];
@@ -132,30 +132,13 @@ public class StepDecoderTests
         int[] some = [1, 2, 5];
         int W = decoder.StateSize, V = decoder.VocabularySize;
         decoder.Step(some, tokens.AsSpan(0, 3), state.AsSpan(0, 3 * W), logits.AsSpan(0, 3 * V), state.AsSpan(0, 3 * W));
-        long decoding = FewestBytesOfThree(() =>
+        long decoding = Allocations.FewestOnThisThread(() =>
         {
             for (int i = 0; i < 5; i++)
                 decoder.Step(some, tokens.AsSpan(0, 3), state.AsSpan(0, 3 * W), logits.AsSpan(0, 3 * V), state.AsSpan(0, 3 * W));
             decoder.Step(tokens, state, logits, state); // the memory is re-gathered for all rows: no allocation either
-        });
+        }, runs: 3);
         Assert.Equal(0, training);
         Assert.Equal(0, decoding);
-    }
-
-    /// <summary>
-    /// Bytes this thread allocated in <paramref name="work"/>, the fewest of three runs: the runtime itself may allocate
-    /// on the thread once (a tiering or on-stack-replacement transition; seen once in five runs on a loaded machine),
-    /// while an allocation of the code under test shows in every run.
-    /// </summary>
-    private static long FewestBytesOfThree(Action work)
-    {
-        long fewest = long.MaxValue;
-        for (int attempt = 0; attempt < 3 && fewest > 0; attempt++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            work();
-            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return fewest;
     }
 }

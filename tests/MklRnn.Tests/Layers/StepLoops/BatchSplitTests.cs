@@ -147,24 +147,17 @@ public class BatchSplitTests
     }
 
     /// <summary>
-    /// Two warm-up rounds, then three measured: no managed bytes on any thread (the pair's second thread
-    /// counts too). The count is process-wide, so the test runner's, the thread pool's or the finalizer's
-    /// threads may add a few bytes to a measurement (seen on a loaded machine): up to ten measurements are
-    /// taken, and a steady-state allocation of the calls would show in every one of them.
+    /// Two warm-up rounds, then three measured: no managed bytes on any thread (the pair's second thread counts
+    /// too, so the count is process-wide: up to ten measurements, see <see cref="Allocations"/>).
     /// </summary>
     private static void AssertSteadyStateAllocatesNothing(Action calls)
     {
         calls();
         calls();
-        long allocated = 0;
-        for (int attempt = 0; attempt < 10; attempt++)
+        Assert.Equal(0, Allocations.FewestInProcess(() =>
         {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < 3; i++) calls();
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            if (allocated == 0) return;
-        }
-        Assert.Equal(0, allocated);
+        }, runs: 10));
     }
 
     /// <summary>The same call on two stacks with the same parameters: one with the side thread (batch split), one without.</summary>
