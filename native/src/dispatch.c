@@ -427,11 +427,15 @@ MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_
   return MKLRNN_OK;
 }
 
+/* u8 quantization parameters: inv_scale finite and positive (NaN fails), 0 <= zero_point <= qmax <= 255. */
+static int bad_quantization(float inv_scale, int32_t zero_point, int32_t qmax) {
+  return !(inv_scale > 0.0f && inv_scale <= 3.4028235e38f) || zero_point < 0 || qmax > 255 || zero_point > qmax;
+}
+
 MKLRNN_API int32_t mklrnn_quantize_u8(int32_t n, int32_t k, const float* src, int32_t ld_src, float inv_scale,
                                       int32_t zero_point, int32_t qmax, uint8_t* dst, int32_t ld_dst) {
   CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || bad_mat(dst, ld_dst, k));
-  CHECK(!(inv_scale > 0.0f && inv_scale <= 3.4028235e38f)); /* finite, positive; NaN fails */
-  CHECK(zero_point < 0 || qmax > 255 || zero_point > qmax);
+  CHECK(bad_quantization(inv_scale, zero_point, qmax));
   FOR_ROW_PIECES(n, k, KERNEL(quantize_u8, n_, k, RO(src, ld_src), ld_src, inv_scale, zero_point, qmax, RO(dst, ld_dst), ld_dst));
 }
 
@@ -469,37 +473,59 @@ static inline void prefetch_row(const int32_t* row, int64_t width) {
 #define S32_INPUT_PARAMS \
   const int32_t *acc_x, int32_t ld_acc_x, float x_scale, int32_t x_zero, const float *wx_scale, const int32_t *wx_colsum
 #define S32_INPUT_ARGS RO(acc_x, ld_acc_x), ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum
+/* The optional u8 copy of h_t (the next step's GEMM operand), quantized from the row just written, in L1. */
+#define S32_HQ_PARAMS uint8_t *hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero, int32_t hq_max
+#define S32_HQ_ARGS RO(hq, ld_hq), ld_hq, hq_inv_scale, hq_zero, hq_max
+#define S32_HQ_ROW(hrow)                                                                                  \
+  if (hq) KERNEL(quantize_u8, 1, H, hrow, ld_h, hq_inv_scale, hq_zero, hq_max, hq + (ptrdiff_t)r * ld_hq, ld_hq)
 
 static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
                           const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gates, int32_t ld_g,
                           const float* b_ih, const float* b_hh, const float* peep, const float* c_prev,
-                          int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                          int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y,
+                          S32_HQ_PARAMS) {
   for (int32_t r = 0; r < n; ++r) {
     float* gr = gates + (ptrdiff_t)r * ld_g;
+    const int32_t* ar = acc + (ptrdiff_t)r * ld_acc;
+    const float* cpr = c_prev + (ptrdiff_t)r * ld_cp;
+    float *cr = c + (ptrdiff_t)r * ld_c, *hr = h + (ptrdiff_t)r * ld_h, *yr = y ? y + (ptrdiff_t)r * ld_y : NULL;
+#if MKLRNN_HAVE_AVX512_KERNELS
+    if (isa() == MKLRNN_ISA_AVX512) {
+      /* One pass: dequantized in registers, the gate row is neither written nor read back (S1 int8: the
+       * dequantize and gate passes were 16 % of the profile). */
+      const int32_t* xr = acc_x ? acc_x + (ptrdiff_t)r * ld_acc_x : NULL;
+      if (xr && r + 1 < n) prefetch_row(xr + ld_acc_x, 4 * (int64_t)H);
+      mklrnn_avx512_lstm_s32_rows(1, H, ar, ld_acc, a_scale, a_zero, w_scale, w_colsum, xr, ld_acc_x, x_scale, x_zero,
+                                  wx_scale, wx_colsum, gr, ld_g, b_ih, b_hh, peep, cpr, ld_cp, cr, ld_c, hr, ld_h, yr, ld_y);
+      S32_HQ_ROW(hr);
+      continue;
+    }
+#endif
     S32_INPUT_ROW(4 * H, gr, ld_g);
-    KERNEL(dequantize_s32, 1, 4 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
-    KERNEL(lstm_forward, 1, H, gr, ld_g, b_ih, b_hh, peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c,
-           ld_c, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+    KERNEL(dequantize_s32, 1, 4 * H, ar, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
+    KERNEL(lstm_forward, 1, H, gr, ld_g, b_ih, b_hh, peep, cpr, ld_cp, cr, ld_c, hr, ld_h, yr, ld_y);
+    S32_HQ_ROW(hr);
   }
 }
 
 static void rnn_s32_rows(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
                          int32_t a_zero, const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* g,
                          int32_t ld_g, const float* b_ih, const float* b_hh, float* h, int32_t ld_h, float* y,
-                         int32_t ld_y) {
+                         int32_t ld_y, S32_HQ_PARAMS) {
   for (int32_t r = 0; r < n; ++r) {
     float* gr = g + (ptrdiff_t)r * ld_g;
     S32_INPUT_ROW(H, gr, ld_g);
     KERNEL(dequantize_s32, 1, H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
     KERNEL(rnn_forward, act, 1, H, gr, ld_g, b_ih, b_hh, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
            ld_y);
+    S32_HQ_ROW(h + (ptrdiff_t)r * ld_h);
   }
 }
 
 static void gru_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
                          const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gx, int32_t ld_gx,
                          float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh, const float* h_prev,
-                         int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                         int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y, S32_HQ_PARAMS) {
   for (int32_t r = 0; r < n; ++r) {
     float* gxr = gx + (ptrdiff_t)r * ld_gx;
     float* ghr = gh + (ptrdiff_t)r * ld_gh;
@@ -507,7 +533,13 @@ static void gru_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_ac
     KERNEL(dequantize_s32, 1, 3 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 0, ghr, ld_gh);
     KERNEL(gru_forward, 1, H, gxr, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
            h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+    S32_HQ_ROW(h + (ptrdiff_t)r * ld_h);
   }
+}
+
+/* The optional u8 copy of h: absent, or a valid (n, H) byte matrix with valid quantization parameters. */
+static int bad_hq(const uint8_t* hq, int32_t ld_hq, int32_t H, float inv_scale, int32_t zero, int32_t qmax) {
+  return hq != NULL && (bad_mat(hq, ld_hq, H) || bad_quantization(inv_scale, zero, qmax));
 }
 
 /* The optional input block: absent, or valid like the recurrent one. */
@@ -520,8 +552,9 @@ MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* 
                                            int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
                                            S32_INPUT_PARAMS, float* gates, int32_t ld_g, const float* b_ih, const float* b_hh,
                                            const float* peep, const float* c_prev, int32_t ld_cp, float* c,
-                                           int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                                           int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, S32_HQ_PARAMS) {
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 4 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_hq(hq, ld_hq, H, hq_inv_scale, hq_zero, hq_max));
   CHECK(bad_input_block(acc_x, ld_acc_x, 4 * (int64_t)H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(gates, ld_g, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
   CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
@@ -530,14 +563,15 @@ MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* 
                  lstm_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
                                RO(gates, ld_g), ld_g,
                                b_ih, b_hh, peep, RO(c_prev, ld_cp), ld_cp, RO(c, ld_c), ld_c, RO(h, ld_h), ld_h,
-                               RO(y, ld_y), ld_y));
+                               RO(y, ld_y), ld_y, S32_HQ_ARGS));
 }
 
 MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                           float a_scale, int32_t a_zero, const float* w_scale,
                                           const int32_t* w_colsum, S32_INPUT_PARAMS, float* g, int32_t ld_g, const float* b_ih,
-                                          const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                                          const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y, S32_HQ_PARAMS) {
   CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_hq(hq, ld_hq, H, hq_inv_scale, hq_zero, hq_max));
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, H, a_scale, w_scale, w_colsum));
   CHECK(bad_input_block(acc_x, ld_acc_x, H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
@@ -545,15 +579,16 @@ MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, con
   FOR_ROW_PIECES(n, H,
                  rnn_s32_rows(act, n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
                               RO(g, ld_g), ld_g,
-                              b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y));
+                              b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y, S32_HQ_ARGS));
 }
 
 MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
                                           int32_t a_zero, const float* w_scale, const int32_t* w_colsum,
                                           S32_INPUT_PARAMS, float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
                                           const float* b_hh, const float* h_prev, int32_t ld_hp, float* h,
-                                          int32_t ld_h, float* y, int32_t ld_y) {
+                                          int32_t ld_h, float* y, int32_t ld_y, S32_HQ_PARAMS) {
   CHECK(bad_dims(n, H) || bad_dequant(acc, ld_acc, 3 * (int64_t)H, a_scale, w_scale, w_colsum));
+  CHECK(bad_hq(hq, ld_hq, H, hq_inv_scale, hq_zero, hq_max));
   CHECK(bad_input_block(acc_x, ld_acc_x, 3 * (int64_t)H, x_scale, wx_scale, wx_colsum));
   CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
   CHECK(b_ih == NULL || b_hh == NULL);
@@ -563,5 +598,5 @@ MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* a
                  gru_s32_rows(n_, H, RO(acc, ld_acc), ld_acc, a_scale, a_zero, w_scale, w_colsum, S32_INPUT_ARGS,
                               RO(gx, ld_gx), ld_gx,
                               RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp), ld_hp, RO(h, ld_h), ld_h,
-                              RO(y, ld_y), ld_y));
+                              RO(y, ld_y), ld_y, S32_HQ_ARGS));
 }

@@ -315,7 +315,8 @@ static long diff_bits(const float* a, const float* b, int count) {
 }
 
 /* Each *_forward_s32 = mklrnn_dequantize_s32 (of the input block when given, overwriting; then of the recurrent
- * product) then the fp32 export, bit for bit (one ISA per run). */
+ * product) then the fp32 export, bit for bit in c, h and y (one ISA per run; the gate rows are scratch), and its
+ * u8 copy of h (when asked for) = mklrnn_quantize_u8 of that h. */
 static void t_forward_s32(void) {
   const int Hs[] = {1, 9, 33, 64}, ns[] = {1, 3, 17};
   long cases = 0, fails = 0;
@@ -339,6 +340,13 @@ static void t_forward_s32(void) {
       float* bh = rand_f(G4, -1, 1);
       float* peep = rand_f(3 * H, -1, 1);
       int32_t* acc = rand_acc(n, G4);
+      /* hq: the u8 copy of h, on odd parameters (ld > H, codes clamped at both ends) */
+      const int ldq = H + 3, qz = 120, qmax = 250;
+      const float qinv = 90.0f;
+      uint8_t* hq1 = calloc((size_t)n * ldq, 1);
+      uint8_t* hq2 = calloc((size_t)n * ldq, 1);
+#define HQ_OUT hq1, ldq, qinv, qz, qmax
+#define HQ_SAME(h) (mklrnn_quantize_u8(n, H, h, H, qinv, qz, qmax, hq2, ldq) == 0 && memcmp(hq1, hq2, (size_t)n * ldq) == 0)
       /* LSTM (with peepholes) */
       float* g1 = rand_f(n * G4, -2, 2);
       float* g2 = clone_f(g1, n * G4);
@@ -346,11 +354,12 @@ static void t_forward_s32(void) {
       float* c2 = clone_f(c1, n * H);
       float* h1 = rand_f(n * H, -1, 1);
       float* h2 = clone_f(h1, n * H);
-      if (mklrnn_lstm_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, g1, G4, bi, bh, peep, c1, H, c1, H, h1, H, NULL, 0) != 0 ||
+      if (mklrnn_lstm_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, g1, G4, bi, bh, peep, c1, H, c1, H, h1, H, NULL, 0,
+                                  HQ_OUT) != 0 ||
           !X_FIRST(G4, g2, G4) || mklrnn_dequantize_s32(n, G4, acc, G4, as, zp, ws, cs, 1, g2, G4) != 0 ||
-          mklrnn_lstm_forward(n, H, g2, G4, bi, bh, peep, c2, H, c2, H, h2, H, NULL, 0) != 0)
+          mklrnn_lstm_forward(n, H, g2, G4, bi, bh, peep, c2, H, c2, H, h2, H, NULL, 0) != 0 || !HQ_SAME(h2))
         ++fails;
-      fails += diff_bits(g1, g2, n * G4) + diff_bits(c1, c2, n * H) + diff_bits(h1, h2, n * H) != 0;
+      fails += diff_bits(c1, c2, n * H) + diff_bits(h1, h2, n * H) != 0;
       ++cases;
       /* RNN relu and tanh */
       for (int act = 0; act < 2; ++act) {
@@ -358,9 +367,9 @@ static void t_forward_s32(void) {
         float* r2 = clone_f(r1, n * H);
         float* y1 = rand_f(n * H, 0, 1);
         float* y2 = clone_f(y1, n * H);
-        if (mklrnn_rnn_forward_s32(act, n, H, acc, G4, as, zp, ws, cs, X_BLOCK, r1, H, bi, bh, h1, H, y1, H) != 0 ||
+        if (mklrnn_rnn_forward_s32(act, n, H, acc, G4, as, zp, ws, cs, X_BLOCK, r1, H, bi, bh, h1, H, y1, H, HQ_OUT) != 0 ||
             !X_FIRST(H, r2, H) || mklrnn_dequantize_s32(n, H, acc, G4, as, zp, ws, cs, 1, r2, H) != 0 ||
-            mklrnn_rnn_forward(act, n, H, r2, H, bi, bh, h2, H, y2, H) != 0)
+            mklrnn_rnn_forward(act, n, H, r2, H, bi, bh, h2, H, y2, H) != 0 || !HQ_SAME(h2))
           ++fails;
         fails += diff_bits(h1, h2, n * H) + diff_bits(y1, y2, n * H) != 0;
         ++cases;
@@ -371,14 +380,17 @@ static void t_forward_s32(void) {
       float* x2 = clone_f(x1, n * G3);
       float* gh1 = rand_f(n * G3, -9, 9);
       float* gh2 = rand_f(n * G3, 5, 9);
-      if (mklrnn_gru_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, x1, G3, gh1, G3, bi, bh, h1, H, h1, H, NULL, 0) != 0 ||
+      if (mklrnn_gru_forward_s32(n, H, acc, G4, as, zp, ws, cs, X_BLOCK, x1, G3, gh1, G3, bi, bh, h1, H, h1, H, NULL, 0,
+                                 HQ_OUT) != 0 ||
           !X_FIRST(G3, x2, G3) || mklrnn_dequantize_s32(n, G3, acc, G4, as, zp, ws, cs, 0, gh2, G3) != 0 ||
-          mklrnn_gru_forward(n, H, x2, G3, gh2, G3, bi, bh, h2, H, h2, H, NULL, 0) != 0)
+          mklrnn_gru_forward(n, H, x2, G3, gh2, G3, bi, bh, h2, H, h2, H, NULL, 0) != 0 || !HQ_SAME(h2))
         ++fails;
-      fails += diff_bits(x1, x2, n * G3) + diff_bits(gh1, gh2, n * G3) + diff_bits(h1, h2, n * H) != 0;
+      fails += diff_bits(h1, h2, n * H) != 0;
       ++cases;
       free(ws), free(cs), free(bi), free(bh), free(peep), free(acc), free(g1), free(g2), free(c1), free(c2);
-      free(h1), free(h2), free(x1), free(x2), free(gh1), free(gh2), free(ax), free(wxs), free(wxc);
+      free(h1), free(h2), free(x1), free(x2), free(gh1), free(gh2), free(ax), free(wxs), free(wxc), free(hq1), free(hq2);
+#undef HQ_OUT
+#undef HQ_SAME
 #undef X_BLOCK
 #undef X_FIRST
     }
@@ -436,13 +448,25 @@ static void t_bad_arguments(void) {
   EXPECT_BAD(mklrnn_dequantize_s32(1, 4, acc, 4, NAN, 0, f, cs, 0, f, 4));
   EXPECT_BAD(mklrnn_dequantize_s32(1, 4, acc, 4, 1.0f, 0, f, cs, 2, f, 4));
 #define NO_X NULL, 0, 0.0f, 0, NULL, NULL
-  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 7, 1.0f, 0, f, cs, NO_X, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_rnn_forward_s32(7, 1, 2, acc, 2, 1.0f, 0, f, cs, NO_X, f, 2, f, f, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 3, NULL, 0)); /* alias, other ld */
+#define NO_HQ NULL, 0, 0.0f, 0, 0
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 7, 1.0f, 0, f, cs, NO_X, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, NO_HQ));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(7, 1, 2, acc, 2, 1.0f, 0, f, cs, NO_X, f, 2, f, f, f, 2, NULL, 0, NO_HQ));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 3, NULL, 0, NO_HQ)); /* alias, other ld */
   /* the input block: ld below the gate width; no column sums; a NaN scale */
-  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 8, 1.0f, 0, f, cs, acc, 7, 1.0f, 0, f, cs, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_rnn_forward_s32(0, 1, 2, acc, 2, 1.0f, 0, f, cs, acc, 2, 1.0f, 0, f, NULL, f, 2, f, f, f, 2, NULL, 0));
-  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, acc, 6, NAN, 0, f, cs, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0));
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 8, 1.0f, 0, f, cs, acc, 7, 1.0f, 0, f, cs, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, NO_HQ));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(0, 1, 2, acc, 2, 1.0f, 0, f, cs, acc, 2, 1.0f, 0, f, NULL, f, 2, f, f, f, 2, NULL, 0, NO_HQ));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, acc, 6, NAN, 0, f, cs, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0, NO_HQ));
+  /* the u8 copy of h: ld below H; a zero, NaN or infinite inverse scale; the zero point above qmax; qmax above 255 */
+  static uint8_t hq[8];
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 8, 1.0f, 0, f, cs, NO_X, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, hq, 1, 1.0f, 0, 255));
+  EXPECT_BAD(mklrnn_lstm_forward_s32(1, 2, acc, 8, 1.0f, 0, f, cs, NO_X, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, hq, 2, 0.0f, 0, 255));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(0, 1, 2, acc, 2, 1.0f, 0, f, cs, NO_X, f, 2, f, f, f, 2, NULL, 0, hq, 2, NAN, 0, 255));
+  EXPECT_BAD(mklrnn_rnn_forward_s32(0, 1, 2, acc, 2, 1.0f, 0, f, cs, NO_X, f, 2, f, f, f, 2, NULL, 0, hq, 2, INFINITY, 0, 255));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0, hq, 2, 1.0f, 128, 127));
+  EXPECT_BAD(mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0, hq, 2, 1.0f, 0, 256));
+  /* and a valid one passes (the arguments above differ from it in one place each) */
+  ++cases, fails += mklrnn_gru_forward_s32(1, 2, acc, 6, 1.0f, 0, f, cs, NO_X, f, 6, f, 6, f, f, f, 2, f, 2, NULL, 0, hq, 2, 1.0f, 0, 255) != MKLRNN_OK;
+#undef NO_HQ
 #undef NO_X
   ++cases, fails += mklrnn_quantize_u8(0, 4, f, 4, 1.0f, 0, 255, q, 4) != MKLRNN_OK; /* n = 0: nothing to do */
   report("bad_arguments", cases, fails);

@@ -40,9 +40,10 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 5   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
+#define MKLRNN_ABI_VERSION 6   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
                                   4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32);
-                                  5: *_forward_s32 take the input projection's int32 block too */
+                                  5: *_forward_s32 take the input projection's int32 block too;
+                                  6: *_forward_s32 may write h quantized (hq), and leave gates unspecified */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -347,8 +348,13 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
  * dequantized recurrent product is then added to (LSTM, RNN: gates / g) or written to (GRU: gh) the
  * row, and the fp32 row kernel runs on it while it is in L1: one pass, one thread split per step,
  * instead of a dequantize pass over the input block, then this. The remaining arguments and the
- * results are those of mklrnn_lstm_forward, mklrnn_rnn_forward and mklrnn_gru_forward; acc and
- * acc_x are read only. */
+ * results are those of mklrnn_lstm_forward, mklrnn_rnn_forward and mklrnn_gru_forward, except that
+ * the gate rows (gates, g, gx, gh) are scratch: their content afterwards is unspecified (inference keeps
+ * no activated gates; the AVX-512 LSTM step dequantizes in registers and never writes them). acc and
+ * acc_x are read only. With hq non-NULL, each row of h_t is also written quantized to hq (n, H, ld_hq)
+ * bytes, exactly as mklrnn_quantize_u8(h_t, hq_inv_scale, hq_zero, hq_max) would (same checks): the
+ * u8 operand of the next step's recurrent GEMM, made while the row is in L1, for a caller that knows
+ * h's range beforehand (LSTM and tanh RNN states lie in [-1, 1]). NULL: no copy (hq_* ignored). */
 MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                            float a_scale, int32_t a_zero, const float* w_scale,
                                            const int32_t* w_colsum, const int32_t* acc_x,
@@ -356,7 +362,9 @@ MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* 
                                            const float* wx_scale, const int32_t* wx_colsum,
                                            float* gates, int32_t ld_g, const float* b_ih, const float* b_hh, const float* peep,
                                            const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,
-                                           float* h, int32_t ld_h, float* y, int32_t ld_y);
+                                           float* h, int32_t ld_h, float* y, int32_t ld_y,
+                                           uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
+                                           int32_t hq_max);
 
 MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, const int32_t* acc,
                                           int32_t ld_acc, float a_scale, int32_t a_zero,
@@ -364,7 +372,9 @@ MKLRNN_API int32_t mklrnn_rnn_forward_s32(int32_t act, int32_t n, int32_t H, con
                                           const int32_t* acc_x, int32_t ld_acc_x, float x_scale,
                                           int32_t x_zero, const float* wx_scale, const int32_t* wx_colsum,
                                           float* g, int32_t ld_g, const float* b_ih, const float* b_hh,
-                                          float* h, int32_t ld_h, float* y, int32_t ld_y);
+                                          float* h, int32_t ld_h, float* y, int32_t ld_y,
+                                          uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
+                                          int32_t hq_max);
 
 MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc,
                                           float a_scale, int32_t a_zero, const float* w_scale,
@@ -373,7 +383,9 @@ MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* a
                                           const float* wx_scale, const int32_t* wx_colsum,
                                           float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh,
                                           const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
-                                          float* y, int32_t ld_y);
+                                          float* y, int32_t ld_y,
+                                          uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
+                                          int32_t hq_max);
 
 /* 1 when mklrnn_f32_to_bf16 runs on AVX512_BF16's conversion instruction, else 0. */
 MKLRNN_API int32_t mklrnn_uses_bf16_instructions(void);

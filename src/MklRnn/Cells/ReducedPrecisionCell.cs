@@ -21,12 +21,15 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private ReducedPrecisionWeights? _ih, _hh, _hn, _hr; // W_ih; W_hh (original GRU: W_hrz); W_hn; W_hr
     private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
     private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
+    private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
+    private int _quantizedRows;          // int8: rows of h whose fixed-range codes the last step left in _hh's A operand
 
     public ReducedPrecisionCell(Precision precision, RnnConfig config)
     {
         if (precision == Precision.Float32) throw new ArgumentOutOfRangeException(nameof(precision), precision, "float32 runs the Cell classes");
         _precision = precision;
         _activation = config.Cell == CellKind.RnnRelu ? NativeShim.ActRelu : NativeShim.ActTanh;
+        _boundedState = (config.Cell == CellKind.Lstm && config.ProjSize == 0) || config.Cell == CellKind.RnnTanh;
     }
 
     /// <summary>(Re)builds the reduced weights of d that changed, for projections of up to rows rows and steps of up to batch rows.</summary>
@@ -64,8 +67,14 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
     }
 
-    /// <summary>One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).</summary>
-    public void Step(LayerDirection d, LayerRows rows, int n, int o)
+    /// <summary>
+    /// One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).
+    /// chained: the previous call was the step before this one in the same loop, and h has not been touched since
+    /// (ReducedPrecisionSteps); int8 may then take h's codes that step's kernel wrote (fixed range, for states
+    /// bounded by [-1, 1]) instead of a min/max and quantization pass. A caller that may have changed h between
+    /// steps (stepping API: beam search reorders rows) passes false.
+    /// </summary>
+    public void Step(LayerDirection d, LayerRows rows, int n, int o, bool chained = false)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
         var qi = _ih as Int8Weights;
@@ -77,7 +86,23 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         float* y = rows.Row(o);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
         var q = _hh as Int8Weights;
-        ActivationQuantization aq = q != null ? q.MultiplyInt32(n, h, P) : default;
+        ActivationQuantization aq = default;
+        if (q != null)
+        {
+            // The previous step wrote the codes of rows [0, _quantizedRows); rows beyond (a reverse direction with
+            // lengths gains rows) still hold h0 and take the per-call range.
+            if (chained && n <= _quantizedRows)
+            {
+                aq = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
+                q.MultiplyQuantized(n);
+            }
+            else
+                aq = q.MultiplyInt32(n, h, P);
+        }
+        // int8, bounded states: the kernel also writes h_t's fixed-range codes, the next chained step's operand.
+        var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
+        byte* hq = q != null && _boundedState ? q.QuantizedInput : null;
+        _quantizedRows = hq != null ? n : 0;
         // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
         // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
         int* accX = qi != null ? qi.Accumulator + (long)o * GH : null;
@@ -97,8 +122,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* yOut = projected ? null : y;
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride),
-                        "mklrnn_lstm_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride,
+                        hq, P, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_lstm_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, P, 1f, gates, GH);
@@ -116,7 +141,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* gh = d.Gh.Pointer; // (n, 3H)
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride,
+                        hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_gru_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 0f, gh, GH);
@@ -144,7 +170,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             {
                 if (q != null)
                     Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward_s32");
+                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, H, bIh, bHh, h, H, y, rows.Stride,
+                        hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_rnn_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 1f, gates, H);

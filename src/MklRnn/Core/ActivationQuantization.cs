@@ -22,4 +22,17 @@ internal readonly record struct ActivationQuantization(float Scale, int ZeroPoin
         int zero = (int)Math.Clamp(Math.Round(-lo / scale, MidpointRounding.ToEven), 0, qmax);
         return new ActivationQuantization(scale, zero, qmax);
     }
+
+    /// <summary>
+    /// The fixed quantization of values known to lie in [-1, 1] (the state h of an LSTM without projection, of a
+    /// tanh RNN): Scale = 1 / floor(qmax / 2), ZeroPoint = qmax - floor(qmax / 2), so [-1, 1] maps inside the codes
+    /// (255: -1 -> 1, 0 -> 128, 1 -> 255) and 0 is exact. Known before h is computed, so the step kernel that
+    /// writes h can write its u8 codes too; a per-call range is at most as wide for a trained model's h, so the
+    /// step size stays ~2 / qmax.
+    /// </summary>
+    public static ActivationQuantization UnitRange(int qmax)
+    {
+        int half = qmax / 2;
+        return new ActivationQuantization(1f / half, qmax - half, qmax);
+    }
 }

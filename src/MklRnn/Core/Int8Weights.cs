@@ -53,6 +53,9 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     /// <summary>The int32 result of the last <see cref="MultiplyInt32"/> (m, Rows), leading dimension Rows.</summary>
     public int* Accumulator => _acc;
 
+    /// <summary>The u8 A operand (MaxM, Cols), leading dimension Cols: a step kernel may write the next product's codes here.</summary>
+    public byte* QuantizedInput => _a;
+
     /// <summary>The largest u8 code activations use: 255, or 127 where MKL's kernel saturates u8 x s8 pair sums in int16.</summary>
     public static int ActivationMax => s_activationMax.Value;
 
@@ -71,8 +74,17 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
         Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
         var quant = ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
         Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a, Cols), "mklrnn_quantize_u8");
-        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, Rows);
+        MultiplyQuantized(m);
         return quant;
+    }
+
+    /// <summary>acc (m, Rows) = A W_q^T in int32 with A's codes already in <see cref="QuantizedInput"/> (m rows).</summary>
+    public void MultiplyQuantized(int m)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, Cols, 0f, Rows);
+        if (m == 0) return;
+        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, Rows);
     }
 
     public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)

@@ -10,7 +10,7 @@ namespace MklRnn.Interop;
 internal static unsafe partial class NativeShim
 {
     /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
-    public const int AbiVersion = 5;
+    public const int AbiVersion = 6;
 
     public const int ActTanh = 0;
     public const int ActRelu = 1;
@@ -119,19 +119,23 @@ internal static unsafe partial class NativeShim
         int* wColSum, int accumulate, float* output, int ldOut);
 
     // The *_forward_s32 steps: the recurrent int32 block (acc ... wColSum), then the input projection's int32 block
-    // (accX ... wxColSum; accX = null when gates / g / gx already hold the fp32 input projection).
+    // (accX ... wxColSum; accX = null when gates / g / gx already hold the fp32 input projection); last, the optional
+    // u8 copy of the new h (hq = null: none), the next step's GEMM operand. The gate rows are scratch afterwards.
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_s32")]
     public static partial int LstmForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
         int* wColSum, int* accX, int ldAccX, float xScale, int xZero, float* wxScale, int* wxColSum, float* gates, int ldG,
-        float* bIh, float* bHh, float* peep, float* cPrev, int ldCp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY);
+        float* bIh, float* bHh, float* peep, float* cPrev, int ldCp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY,
+        byte* hq, int ldHq, float hqInvScale, int hqZero, int hqMax);
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward_s32")]
     public static partial int RnnForwardS32(int act, int n, int h, int* acc, int ldAcc, float aScale, int aZero,
         float* wScale, int* wColSum, int* accX, int ldAccX, float xScale, int xZero, float* wxScale, int* wxColSum,
-        float* g, int ldG, float* bIh, float* bHh, float* hOut, int ldH, float* y, int ldY);
+        float* g, int ldG, float* bIh, float* bHh, float* hOut, int ldH, float* y, int ldY, byte* hq, int ldHq, float hqInvScale,
+        int hqZero, int hqMax);
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_forward_s32")]
     public static partial int GruForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
         int* wColSum, int* accX, int ldAccX, float xScale, int xZero, float* wxScale, int* wxColSum, float* gx, int ldGx,
-        float* gh, int ldGh, float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY);
+        float* gh, int ldGh, float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY,
+        byte* hq, int ldHq, float hqInvScale, int hqZero, int hqMax);
 }
