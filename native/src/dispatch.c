@@ -421,6 +421,43 @@ MKLRNN_API int32_t mklrnn_f32_to_bf16(int32_t n, int32_t k, const float* src, in
   FOR_ROW_PIECES(n, k, KERNEL(f32_to_bf16, n_, k, RO(src, ld_src), ld_src, RO(dst, ld_dst), ld_dst));
 }
 
+/* bf16 rows of src (row r of n) with the path mklrnn_f32_to_bf16 takes. */
+static void bf16_rows(int32_t n, int32_t k, const float* src, int32_t ld_src, uint16_t* dst, int32_t ld_dst) {
+#if MKLRNN_HAVE_AVX512_KERNELS
+  if (uses_bf16_instructions()) {
+    mklrnn_avx512bf16_f32_to_bf16(n, k, src, ld_src, dst, ld_dst);
+    return;
+  }
+#endif
+  KERNEL(f32_to_bf16, n, k, src, ld_src, dst, ld_dst);
+}
+
+static void lstm_infer_rows(int32_t n, int32_t H, const float* gx, int32_t ld_gx, const float* gh, int32_t ld_gh,
+                            const float* b_ih, const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp,
+                            float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb,
+                            int32_t ld_hb) {
+  for (int32_t r = 0; r < n; ++r) {
+    float* hr = h + (ptrdiff_t)r * ld_h;
+    KERNEL(lstm_forward_infer, 1, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh ? gh + (ptrdiff_t)r * ld_gh : NULL, ld_gh, b_ih, b_hh, peep,
+           c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c, ld_c, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
+           ld_y);
+    if (hb) bf16_rows(1, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb); /* the row just written, from L1 */
+  }
+}
+
+MKLRNN_API int32_t mklrnn_lstm_forward_infer(int32_t n, int32_t H, const float* gx, int32_t ld_gx, const float* gh,
+                                             int32_t ld_gh, const float* b_ih, const float* b_hh, const float* peep,
+                                             const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c, float* h,
+                                             int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 4 * (int64_t)H) || bad_opt(gh, ld_gh, 4 * (int64_t)H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(c_prev, ld_cp, H) || bad_mat(c, ld_c, H) || bad_alias(c, ld_c, c_prev, ld_cp));
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H) || bad_opt(hb, ld_hb, H));
+  FOR_ROW_PIECES(n, 4 * (int64_t)H,
+                 lstm_infer_rows(n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, b_ih, b_hh, peep, RO(c_prev, ld_cp),
+                                 ld_cp, RO(c, ld_c), ld_c, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y, RO(hb, ld_hb), ld_hb));
+}
+
 MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max) {
   CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || min_max == NULL);
   KERNEL(min_max, n, k, src, ld_src, min_max);

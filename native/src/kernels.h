@@ -33,6 +33,11 @@
                                  const float* b_ih, const float* b_hh, const float* peep,          \
                                  const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,       \
                                  float* h, int32_t ld_h, float* y, int32_t ld_y);                  \
+  void mklrnn_##P##_lstm_forward_infer(int32_t n, int32_t H, const float* gx, int32_t ld_gx,      \
+                                       const float* gh, int32_t ld_gh, const float* b_ih,          \
+                                       const float* b_hh, const float* peep, const float* c_prev,  \
+                                       int32_t ld_cp, float* c, int32_t ld_c, float* h,            \
+                                       int32_t ld_h, float* y, int32_t ld_y);                      \
   void mklrnn_##P##_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,          \
                                   const float* peep, const float* c_prev, int32_t ld_cp,           \
                                   const float* c, int32_t ld_c, const float* dh, int32_t ld_dh,    \

@@ -92,6 +92,40 @@ void mklrnn_scalar_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g
   }
 }
 
+void mklrnn_scalar_lstm_forward_infer(int32_t n, int32_t H, const float* gx, int32_t ld_gx, const float* gh,
+                                      int32_t ld_gh, const float* b_ih, const float* b_hh, const float* peep,
+                                      const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c, float* h,
+                                      int32_t ld_h, float* y, int32_t ld_y) {
+  const ptrdiff_t oi = (ptrdiff_t)MKLRNN_LSTM_I * H, of = (ptrdiff_t)MKLRNN_LSTM_F * H;
+  const ptrdiff_t og = (ptrdiff_t)MKLRNN_LSTM_G * H, oo = (ptrdiff_t)MKLRNN_LSTM_O * H;
+  for (int32_t r = 0; r < n; ++r) {
+    const float* xr = ROW(gx, r, ld_gx);
+    const float* gr = gh ? ROW(gh, r, ld_gh) : NULL;
+    const float* cpr = ROW(c_prev, r, ld_cp);
+    float* cr = ROW(c, r, ld_c);
+    float* hr = ROW(h, r, ld_h);
+    float* yr = y ? ROW(y, r, ld_y) : NULL;
+    for (int32_t j = 0; j < H; ++j) {
+      const float cp = cpr[j]; /* read before c (which may alias c_prev) is written */
+      float ai = ((gr ? xr[oi + j] + gr[oi + j] : xr[oi + j]) + b_ih[oi + j]) + b_hh[oi + j];
+      float af = ((gr ? xr[of + j] + gr[of + j] : xr[of + j]) + b_ih[of + j]) + b_hh[of + j];
+      float ag = ((gr ? xr[og + j] + gr[og + j] : xr[og + j]) + b_ih[og + j]) + b_hh[og + j];
+      float ao = ((gr ? xr[oo + j] + gr[oo + j] : xr[oo + j]) + b_ih[oo + j]) + b_hh[oo + j];
+      if (peep) {
+        ai += peep[j] * cp;
+        af += peep[H + j] * cp;
+      }
+      const float i = mklrnn_scalar_sigmoid(ai), f = mklrnn_scalar_sigmoid(af), g = tanhf(ag);
+      const float cn = f * cp + i * g;
+      if (peep) ao += peep[2 * (ptrdiff_t)H + j] * cn;
+      const float hv = mklrnn_scalar_sigmoid(ao) * tanhf(cn);
+      cr[j] = cn;
+      hr[j] = hv;
+      if (yr) yr[j] = hv;
+    }
+  }
+}
+
 void mklrnn_scalar_lstm_backward(int32_t n, int32_t H, const float* gates, int32_t ld_g,
                                  const float* peep, const float* c_prev, int32_t ld_cp,
                                  const float* c, int32_t ld_c, const float* dh, int32_t ld_dh,

@@ -397,6 +397,55 @@ static void t_forward_s32(void) {
   report("forward_s32_equals_two_pass", cases, fails);
 }
 
+/* mklrnn_lstm_forward_infer = mklrnn_lstm_forward on gates = gx + gh, bit for bit in c, h and y (one ISA per run;
+ * two blocks or one, with and without peepholes, odd leading dimensions), and its bf16 copy of h = mklrnn_f32_to_bf16 of that h. */
+static void t_lstm_forward_infer(void) {
+  const int Hs[] = {1, 9, 33, 64}, ns[] = {1, 3, 17};
+  long cases = 0, fails = 0;
+  for (int hi = 0; hi < 4; ++hi)
+    for (int ni = 0; ni < 3; ++ni)
+      for (int with_peep = 0; with_peep < 2; ++with_peep)
+      for (int one_block = 0; one_block < 2; ++one_block) {
+        const int H = Hs[hi], n = ns[ni], G4 = 4 * H, ldx = G4 + 5, ldb = H + 2;
+        float* gx = rand_f(n * ldx, -3, 3);
+        float* gh = rand_f(n * G4, -3, 3);
+        float* g2 = rand_f(n * G4, 0, 1);
+        for (int r = 0; r < n; ++r)
+          for (int j = 0; j < G4; ++j) g2[r * G4 + j] = gx[r * ldx + j] + gh[r * G4 + j];
+        float* bi = rand_f(G4, -1, 1);
+        float* bh = rand_f(G4, -1, 1);
+        float* peep = with_peep ? rand_f(3 * H, -1, 1) : NULL;
+        float* c1 = rand_f(n * H, -2, 2);
+        float* c2 = clone_f(c1, n * H);
+        float* h1 = rand_f(n * H, -1, 1);
+        float* h2 = clone_f(h1, n * H);
+        float* y1 = rand_f(n * H, -1, 1);
+        float* y2 = clone_f(y1, n * H);
+        uint16_t* hb1 = calloc((size_t)n * ldb, sizeof(uint16_t));
+        uint16_t* hb2 = calloc((size_t)n * ldb, sizeof(uint16_t));
+        /* two blocks (gx, gh), or (one_block) gx alone holding their sum */
+        if (one_block)
+          for (int r = 0; r < n; ++r) memcpy(gx + r * ldx, g2 + r * G4, (size_t)G4 * sizeof(float));
+        if (mklrnn_lstm_forward_infer(n, H, gx, ldx, one_block ? NULL : gh, G4, bi, bh, peep, c1, H, c1, H, h1, H, y1, H, hb1,
+                                      ldb) != 0 ||
+            mklrnn_lstm_forward(n, H, g2, G4, bi, bh, peep, c2, H, c2, H, h2, H, y2, H) != 0 ||
+            mklrnn_f32_to_bf16(n, H, h2, H, hb2, ldb) != 0)
+          ++fails;
+        fails += diff_bits(c1, c2, n * H) + diff_bits(h1, h2, n * H) + diff_bits(y1, y2, n * H) != 0 ||
+                 memcmp(hb1, hb2, (size_t)n * ldb * sizeof(uint16_t)) != 0;
+        ++cases;
+        free(gx), free(gh), free(g2), free(bi), free(bh), free(peep), free(c1), free(c2), free(h1), free(h2), free(y1);
+        free(y2), free(hb1), free(hb2);
+      }
+  float f[8] = {0};
+  uint16_t hb[8];
+  /* bad: gx's ld below 4H; hb's ld below H; c aliasing c_prev with another ld */
+  ++cases, fails += mklrnn_lstm_forward_infer(1, 2, f, 7, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, NULL, 0) != MKLRNN_BAD_ARGUMENT;
+  ++cases, fails += mklrnn_lstm_forward_infer(1, 2, f, 8, f, 8, f, f, NULL, f, 2, f, 2, f, 2, NULL, 0, hb, 1) != MKLRNN_BAD_ARGUMENT;
+  ++cases, fails += mklrnn_lstm_forward_infer(1, 2, f, 8, f, 8, f, f, NULL, f, 2, f, 3, f, 2, NULL, 0, NULL, 0) != MKLRNN_BAD_ARGUMENT;
+  report("lstm_forward_infer_equals_one_block", cases, fails);
+}
+
 /* Kernel threads split the rows of large blocks: the same bits as one scalar pass. */
 static void t_kernel_threads(void) {
   enum { N = 70, K = 301 }; /* N * K >= MKLRNN_PARALLEL_MIN_ELEMENTS */
@@ -485,6 +534,7 @@ int main(int argc, char** argv) {
   t_quantize();
   t_dequantize_exact();
   t_forward_s32();
+  t_lstm_forward_infer();
   t_kernel_threads();
   t_bad_arguments();
   printf(g_fail ? "test_lowp: FAILED\n" : "test_lowp: all passed\n");

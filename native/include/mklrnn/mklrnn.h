@@ -43,7 +43,8 @@ extern "C" {
 #define MKLRNN_ABI_VERSION 6   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
                                   4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32);
                                   5: *_forward_s32 take the input projection's int32 block too;
-                                  6: *_forward_s32 may write h quantized (hq), and leave gates unspecified */
+                                  6: *_forward_s32 may write h quantized (hq), and leave gates unspecified;
+                                     mklrnn_lstm_forward_infer */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -386,6 +387,19 @@ MKLRNN_API int32_t mklrnn_gru_forward_s32(int32_t n, int32_t H, const int32_t* a
                                           float* y, int32_t ld_y,
                                           uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
                                           int32_t hq_max);
+
+/* The LSTM inference step (the bf16 path's): mklrnn_lstm_forward with the gate pre-activations read only, as
+ * gx (n, 4H, ld_gx) alone (gh = NULL) or as two blocks, gx and gh (n, 4H, ld_gh) (e.g. the input projection and the
+ * recurrent product): pre = ((gx + gh) + b_ih) + b_hh, the bits of mklrnn_lstm_forward on gates = gx + gh (or gx).
+ * The activated gates are not kept (inference: nothing is written to gx or gh). c, h, y, peep as in
+ * mklrnn_lstm_forward. With hb non-NULL, each row of h is also written as bf16 to hb (n, H, ld_hb), exactly as
+ * mklrnn_f32_to_bf16 would: the next step's GEMM operand, converted while the row is in L1 (one pass and one
+ * thread split per step instead of two). Kernel threads split the rows. */
+MKLRNN_API int32_t mklrnn_lstm_forward_infer(int32_t n, int32_t H, const float* gx, int32_t ld_gx,
+                                             const float* gh, int32_t ld_gh, const float* b_ih,
+                                             const float* b_hh, const float* peep, const float* c_prev,
+                                             int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                             float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb);
 
 /* 1 when mklrnn_f32_to_bf16 runs on AVX512_BF16's conversion instruction, else 0. */
 MKLRNN_API int32_t mklrnn_uses_bf16_instructions(void);

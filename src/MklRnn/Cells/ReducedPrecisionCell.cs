@@ -22,7 +22,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
     private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
     private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
-    private int _quantizedRows;          // int8: rows of h whose fixed-range codes the last step left in _hh's A operand
+    private int _chainedRows;            // rows of h whose GEMM operand (int8 codes, bf16) the last step left in _hh's A buffer
 
     public ReducedPrecisionCell(Precision precision, RnnConfig config)
     {
@@ -70,9 +70,10 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     /// <summary>
     /// One inference step of the n rows at packed row o (the float32 Cell.Forward with s = 0, training = false).
     /// chained: the previous call was the step before this one in the same loop, and h has not been touched since
-    /// (ReducedPrecisionSteps); int8 may then take h's codes that step's kernel wrote (fixed range, for states
-    /// bounded by [-1, 1]) instead of a min/max and quantization pass. A caller that may have changed h between
-    /// steps (stepping API: beam search reorders rows) passes false.
+    /// (ReducedPrecisionSteps); the step may then take the GEMM operand that step's kernel wrote: int8, h's codes
+    /// (fixed range, for states bounded by [-1, 1]) instead of a min/max and quantization pass; bf16 (LSTM), h
+    /// converted as it was written (the same bits) instead of a conversion pass. A caller that may have changed h
+    /// between steps (stepping API: beam search reorders rows) passes false.
     /// </summary>
     public void Step(LayerDirection d, LayerRows rows, int n, int o, bool chained = false)
     {
@@ -89,9 +90,9 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         ActivationQuantization aq = default;
         if (q != null)
         {
-            // The previous step wrote the codes of rows [0, _quantizedRows); rows beyond (a reverse direction with
+            // The previous step wrote the codes of rows [0, _chainedRows); rows beyond (a reverse direction with
             // lengths gains rows) still hold h0 and take the per-call range.
-            if (chained && n <= _quantizedRows)
+            if (chained && n <= _chainedRows)
             {
                 aq = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
                 q.MultiplyQuantized(n);
@@ -102,7 +103,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         // int8, bounded states: the kernel also writes h_t's fixed-range codes, the next chained step's operand.
         var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
         byte* hq = q != null && _boundedState ? q.QuantizedInput : null;
-        _quantizedRows = hq != null ? n : 0;
+        _chainedRows = hq != null ? n : 0;
         // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
         // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
         int* accX = qi != null ? qi.Accumulator + (long)o * GH : null;
@@ -126,8 +127,18 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                         hq, P, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_lstm_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, P, 1f, gates, GH);
-                    Status.ThrowIfFailed(NativeShim.LstmForward(n, H, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride), "mklrnn_lstm_forward");
+                    // bf16: the recurrent product accumulates onto the projection rows; the step kernel also writes h's
+                    // bf16 copy, the next chained product's operand (one pass per step instead of a conversion pass too).
+                    // (Tried: the product into an L2 scratch with beta 0 and the kernel adding the two blocks, so the
+                    // projection rows are only read: slower, MKL zeroes C for beta 0 and the kernel then waits on the
+                    // projection rows that the GEMM used to fetch.)
+                    var b = (Bf16Weights)_hh!;
+                    if (chained && n <= _chainedRows) b.MultiplyConverted(n, 1f, gates, GH);
+                    else b.Multiply(n, h, P, 1f, gates, GH);
+                    ushort* hb = projected ? null : b.ConvertedInput;
+                    _chainedRows = hb != null ? n : 0;
+                    Status.ThrowIfFailed(NativeShim.LstmForwardInfer(n, H, gates, GH, null, 0, bIh, bHh, peep, c, H, c, H, hOut, H, yOut,
+                        rows.Stride, hb, P), "mklrnn_lstm_forward_infer");
                 }
                 if (projected)
                 {

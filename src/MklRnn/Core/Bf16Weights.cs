@@ -30,12 +30,24 @@ internal sealed unsafe class Bf16Weights : ReducedPrecisionWeights
         _a = (ushort*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)cols * sizeof(ushort), 64);
     }
 
+    /// <summary>The bf16 A operand (MaxM, Cols), leading dimension Cols: a step kernel may write the next product's A here.</summary>
+    public ushort* ConvertedInput => _a;
+
     public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
         CheckProduct(m, lda, beta, ldc);
         if (m == 0) return;
         Status.ThrowIfFailed(NativeShim.F32ToBf16(m, Cols, a, lda, _a, Cols), "mklrnn_f32_to_bf16");
+        MultiplyConverted(m, beta, c, ldc);
+    }
+
+    /// <summary>C (m, Rows) = A W^T + beta C with A already in bf16 in <see cref="ConvertedInput"/> (m rows).</summary>
+    public void MultiplyConverted(int m, float beta, float* c, int ldc)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, Cols, beta, ldc);
+        if (m == 0) return;
         Mkl.Bf16Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, 1f, _a, Cols, _packed, Cols, beta, c, ldc);
     }
 

@@ -121,6 +121,11 @@ internal static unsafe partial class NativeShim
     // The *_forward_s32 steps: the recurrent int32 block (acc ... wColSum), then the input projection's int32 block
     // (accX ... wxColSum; accX = null when gates / g / gx already hold the fp32 input projection); last, the optional
     // u8 copy of the new h (hq = null: none), the next step's GEMM operand. The gate rows are scratch afterwards.
+    // The bf16 path's LSTM step: input projection gx and recurrent product gh apart, no gates kept, h's bf16 copy (hb, or null).
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_infer")]
+    public static partial int LstmForwardInfer(int n, int h, float* gx, int ldGx, float* gh, int ldGh, float* bIh, float* bHh,
+        float* peep, float* cPrev, int ldCp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY, ushort* hb, int ldHb);
+
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_s32")]
     public static partial int LstmForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,
         int* wColSum, int* accX, int ldAccX, float xScale, int xZero, float* wxScale, int* wxColSum, float* gates, int ldG,

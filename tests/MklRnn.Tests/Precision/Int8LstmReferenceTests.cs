@@ -1,0 +1,138 @@
+using MklRnn.Layers;
+using P = MklRnn.Precision;
+
+namespace MklRnn.Tests.Precision;
+
+/// <summary>
+/// The int8 LSTM forward against an independent scalar implementation of the arithmetic docs/precision.md
+/// specifies, written from the description, not from the engine: weights int8 per output channel (scale
+/// max|w| / 127, round to nearest even), the input projection's activations u8 with one range for all rows,
+/// h0 with its own range at step 0, and from step 1 on h's fixed range [-1, 1] (scale 1 / 127, zero point 128),
+/// which the engine's step kernel writes as it computes h; exact int32 products, dequantization
+/// (acc - zp * colsum) * (s_a * s_j), then float64 gate math. The int32 parts are exact in both, the rest differs
+/// by float rounding (~1e-6), so a wrong scale, zero point or code in any step shows: one code step of h moves a
+/// gate by ~|w| / 127.
+/// </summary>
+public class Int8LstmReferenceTests
+{
+    private const int Qmax = 255;
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Int8LstmMatchesTheScalarReference(bool withInitialState, bool twoThreads)
+    {
+        const int T = 7, N = 3, I = 5, H = 24;
+        var config = new RnnConfig(CellKind.Lstm, I, H);
+        using var stack = new RecurrentStack(config, seed: 11) { UseSideThread = twoThreads };
+        stack.PrepareInference(P.Int8);
+        var rng = new Random(5);
+        float[] x = Enumerable.Range(0, T * N * I).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        // h0 beyond [-1, 1]: step 0 must take its own range, not the fixed one
+        float[] h0 = withInitialState ? Enumerable.Range(0, N * H).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray() : new float[N * H];
+        float[] c0 = withInitialState ? Enumerable.Range(0, N * H).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray() : new float[N * H];
+        var y = new float[T * N * H];
+        stack.Forward(x, T, N, y, h0, c0);
+
+        double[] expected = Reference(stack, x, h0, c0, T, N, I, H);
+        double worst = 0;
+        for (int i = 0; i < y.Length; i++) worst = Math.Max(worst, Math.Abs(y[i] - expected[i]));
+        Assert.True(worst < 2e-5, $"int8 LSTM vs the scalar reference: max |diff| {worst:g3}");
+    }
+
+    private static double[] Reference(RecurrentStack stack, float[] x, float[] h0, float[] c0, int T, int N, int I, int H)
+    {
+        var (wIh, sIh) = QuantizeWeights(stack["weight_ih_l0"].Values.ToArray(), 4 * H, I);
+        var (wHh, sHh) = QuantizeWeights(stack["weight_hh_l0"].Values.ToArray(), 4 * H, H);
+        float[] bIh = stack["bias_ih_l0"].Values.ToArray(), bHh = stack["bias_hh_l0"].Values.ToArray();
+        var (qx, xScale, xZero) = QuantizeActivations(x, Range(x));
+        var (qh, hScale, hZero) = QuantizeActivations(h0, Range(h0));
+        var h = new double[N * H];
+        double[] c = c0.Select(v => (double)v).ToArray();
+        var y = new double[T * N * H];
+        for (int t = 0; t < T; t++)
+        {
+            var hNew = new double[N * H];
+            for (int r = 0; r < N; r++)
+                for (int u = 0; u < H; u++)
+                {
+                    var pre = new double[4];
+                    for (int k = 0; k < 4; k++)
+                    {
+                        int j = k * H + u;
+                        float gx = Dequantize(Dot(qx, (t * N + r) * I, wIh, j * I, I), xZero, ColSum(wIh, j, I), xScale, sIh[j]);
+                        float gh = Dequantize(Dot(qh, r * H, wHh, j * H, H), hZero, ColSum(wHh, j, H), hScale, sHh[j]);
+                        pre[k] = (double)gx + gh + bIh[j] + bHh[j];
+                    }
+                    double ig = Sigmoid(pre[0]), fg = Sigmoid(pre[1]), gg = Math.Tanh(pre[2]), og = Sigmoid(pre[3]);
+                    c[r * H + u] = fg * c[r * H + u] + ig * gg;
+                    hNew[r * H + u] = og * Math.Tanh(c[r * H + u]);
+                    y[(t * N + r) * H + u] = hNew[r * H + u];
+                }
+            h = hNew;
+            // from step 1 on: h in [-1, 1], the fixed range
+            (qh, hScale, hZero) = QuantizeActivations(h.Select(v => (float)v).ToArray(), (-1f, 1f), fixedUnitRange: true);
+        }
+        return y;
+    }
+
+    private static (sbyte[] Q, float[] Scale) QuantizeWeights(float[] w, int rows, int cols)
+    {
+        var q = new sbyte[rows * cols];
+        var scale = new float[rows];
+        for (int j = 0; j < rows; j++)
+        {
+            float maxAbs = 0;
+            for (int k = 0; k < cols; k++) maxAbs = Math.Max(maxAbs, Math.Abs(w[j * cols + k]));
+            scale[j] = maxAbs > 0 ? maxAbs / 127f : 1f;
+            for (int k = 0; k < cols; k++)
+                q[j * cols + k] = (sbyte)Math.Clamp(Math.Round(w[j * cols + k] / (double)scale[j], MidpointRounding.ToEven), -127, 127);
+        }
+        return (q, scale);
+    }
+
+    private static (float Min, float Max) Range(float[] a) => (a.Min(), a.Max());
+
+    /// <summary>u8 codes: the range widened to contain 0 (or the fixed [-1, 1] grid), q = clamp(round(x / s)) + zp.</summary>
+    private static (byte[] Q, float Scale, int Zero) QuantizeActivations(float[] a, (float Min, float Max) range, bool fixedUnitRange = false)
+    {
+        float scale;
+        int zero;
+        if (fixedUnitRange)
+        {
+            scale = 1f / (Qmax / 2);
+            zero = Qmax - Qmax / 2;
+        }
+        else
+        {
+            double lo = Math.Min(range.Min, 0.0), hi = Math.Max(range.Max, 0.0);
+            if (hi - lo < 1e-30) return (new byte[a.Length], 1f, 0);
+            scale = (float)((hi - lo) / Qmax);
+            zero = (int)Math.Clamp(Math.Round(-lo / scale, MidpointRounding.ToEven), 0, Qmax);
+        }
+        float inverse = 1f / scale;
+        var q = new byte[a.Length];
+        for (int i = 0; i < a.Length; i++)
+            q[i] = (byte)(Math.Clamp(Math.Round(a[i] * inverse, MidpointRounding.ToEven), -zero, Qmax - zero) + zero);
+        return (q, scale, zero);
+    }
+
+    private static int Dot(byte[] a, int a0, sbyte[] w, int w0, int k)
+    {
+        int s = 0;
+        for (int i = 0; i < k; i++) s += a[a0 + i] * w[w0 + i];
+        return s;
+    }
+
+    private static int ColSum(sbyte[] w, int j, int k)
+    {
+        int s = 0;
+        for (int i = 0; i < k; i++) s += w[j * k + i];
+        return s;
+    }
+
+    private static float Dequantize(int acc, int zero, int colSum, float aScale, float wScale) => (acc - zero * colSum) * (aScale * wScale);
+
+    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+}
