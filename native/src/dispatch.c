@@ -533,8 +533,8 @@ static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_a
       const int32_t* xr = acc_x ? acc_x + (ptrdiff_t)r * ld_acc_x : NULL;
       if (xr && r + 1 < n) prefetch_row(xr + ld_acc_x, 4 * (int64_t)H);
       mklrnn_avx512_lstm_s32_rows(1, H, ar, ld_acc, a_scale, a_zero, w_scale, w_colsum, xr, ld_acc_x, x_scale, x_zero,
-                                  wx_scale, wx_colsum, gr, ld_g, b_ih, b_hh, peep, cpr, ld_cp, cr, ld_c, hr, ld_h, yr, ld_y);
-      S32_HQ_ROW(hr);
+                                  wx_scale, wx_colsum, gr, ld_g, b_ih, b_hh, peep, cpr, ld_cp, cr, ld_c, hr, ld_h, yr, ld_y,
+                                  hq ? hq + (ptrdiff_t)r * ld_hq : NULL, ld_hq, hq_inv_scale, hq_zero, hq_max);
       continue;
     }
 #endif

@@ -7,6 +7,7 @@
 #include "kernels.h"
 
 #if MKLRNN_HAVE_AVX512_KERNELS
+#include "lowp_avx512.h"
 #include "vmath_avx512.h"
 
 MKLRNN_AVX512_INLINE __mmask16 tail_mask(int cnt) { return (__mmask16)((1u << cnt) - 1u); }
@@ -43,30 +44,20 @@ MKLRNN_AVX512_INLINE void st16(float* p, __m512 v, int cnt) {
 #define v_exp v16_exp
 #define v_sigmoid v16_sigmoid
 #define v_tanh v16_tanh
-#define CUR _MM_FROUND_CUR_DIRECTION
 
 #include "kernels_rows.inc"
 
 /* ---------------------------------------------------------------- int8 LSTM step -------- */
-
-/* One 16-column block of a dequantized int32 product: (acc - zero * colsum) * (scale * w_scale), the
- * arithmetic of mklrnn_avx512_dequantize_s32. The _round forms are not contracted into FMAs by the compiler
- * (this file allows contraction; lowp_*.c do not), so the bits equal the two-pass path's. */
-MKLRNN_AVX512_INLINE __m512 dequant16(const int32_t* acc, __m512i zero, const int32_t* colsum, __m512 scale,
-                                      const float* w_scale, __mmask16 m) {
-  const __m512i q = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc),
-                                     _mm512_mullo_epi32(zero, _mm512_maskz_loadu_epi32(m, colsum)));
-  return _mm512_mul_round_ps(_mm512_cvtepi32_ps(q), _mm512_mul_round_ps(scale, _mm512_maskz_loadu_ps(m, w_scale), CUR),
-                             CUR);
-}
 
 void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
                                  int32_t a_zero, const float* w_scale, const int32_t* w_colsum, const int32_t* acc_x,
                                  int32_t ld_acc_x, float x_scale, int32_t x_zero, const float* wx_scale,
                                  const int32_t* wx_colsum, const float* gates, int32_t ld_g, const float* b_ih,
                                  const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp, float* c,
-                                 int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y) {
+                                 int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint8_t* hq,
+                                 int32_t ld_hq, float hq_inv_scale, int32_t hq_zero, int32_t hq_max) {
   const __m512 as = _mm512_set1_ps(a_scale), xs = _mm512_set1_ps(x_scale);
+  const mklrnn_q8 hqp = mklrnn_q8_of(hq_inv_scale, hq_zero, hq_max);
   const __m512i az = _mm512_set1_epi32(a_zero), xz = _mm512_set1_epi32(x_zero);
   const float *p_i = peep, *p_f = peep ? peep + H : NULL, *p_o = peep ? peep + 2 * (ptrdiff_t)H : NULL;
   for (int32_t r = 0; r < n; ++r) {
@@ -77,14 +68,15 @@ void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32
     float* cr = c + (ptrdiff_t)r * ld_c;
     float* hr = h + (ptrdiff_t)r * ld_h;
     float* yr = y ? y + (ptrdiff_t)r * ld_y : NULL;
+    uint8_t* qr = hq ? hq + (ptrdiff_t)r * ld_hq : NULL;
     for (int32_t j = 0; j < H; j += 16) {
       const int cnt = H - j < 16 ? H - j : 16;
       const __mmask16 m = tail_mask(cnt);
       __m512 a[4];
       for (int k = 0; k < 4; ++k) { /* gate k's pre-activation: input + recurrent product + b_ih + b_hh */
         const ptrdiff_t o = (ptrdiff_t)k * H + j;
-        const __m512 x = xr ? dequant16(xr + o, xz, wx_colsum + o, xs, wx_scale + o, m) : ld16(gr + o, cnt);
-        const __m512 s = _mm512_add_round_ps(x, dequant16(ar + o, az, w_colsum + o, as, w_scale + o, m), CUR);
+        const __m512 x = xr ? mklrnn_dequant16(xr + o, xz, wx_colsum + o, xs, wx_scale + o, m) : ld16(gr + o, cnt);
+        const __m512 s = _mm512_add_round_ps(x, mklrnn_dequant16(ar + o, az, w_colsum + o, as, w_scale + o, m), MKLRNN_CUR);
         a[k] = v_add(v_add(s, ld16(b_ih + o, cnt)), ld16(b_hh + o, cnt));
       }
       const lstm_block_out s = lstm_cell(a[MKLRNN_LSTM_I], a[MKLRNN_LSTM_F], a[MKLRNN_LSTM_G], a[MKLRNN_LSTM_O],
@@ -93,6 +85,7 @@ void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32
       st16(cr + j, s.c, cnt);
       st16(hr + j, s.h, cnt);
       if (yr) st16(yr + j, s.h, cnt);
+      if (qr) _mm_mask_storeu_epi8(qr + j, m, mklrnn_q8_16(s.h, hqp)); /* the next step's codes, from the register */
     }
   }
 }

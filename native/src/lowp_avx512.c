@@ -9,6 +9,8 @@
 #if MKLRNN_HAVE_AVX512_KERNELS
 #include <immintrin.h>
 
+#include "lowp_avx512.h"
+
 #define ROW(p, r, ld) ((p) + (ptrdiff_t)(r) * (ld))
 #define LOWP_INLINE static inline __attribute__((always_inline))
 
@@ -74,18 +76,13 @@ void mklrnn_avx512_min_max(int32_t n, int32_t k, const float* src, int32_t ld_sr
 
 void mklrnn_avx512_quantize_u8(int32_t n, int32_t k, const float* src, int32_t ld_src, float inv_scale,
                                int32_t zero_point, int32_t qmax, uint8_t* dst, int32_t ld_dst) {
-  const __m512 sc = _mm512_set1_ps(inv_scale);
-  const __m512 lo = _mm512_set1_ps((float)-zero_point), hi = _mm512_set1_ps((float)(qmax - zero_point));
-  const __m512i zp = _mm512_set1_epi32(zero_point);
+  const mklrnn_q8 p = mklrnn_q8_of(inv_scale, zero_point, qmax);
   for (int32_t r = 0; r < n; ++r) {
     const float* s = ROW(src, r, ld_src);
     uint8_t* d = ROW(dst, r, ld_dst);
     for (int32_t j = 0; j < k; j += 16) {
       const __mmask16 m = tail16(k - j);
-      __m512 v = _mm512_max_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), sc), lo); /* NaN -> lo */
-      v = _mm512_min_ps(v, hi);
-      const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(v), zp);
-      _mm_mask_storeu_epi8(d + j, m, _mm512_cvtepi32_epi8(q));
+      _mm_mask_storeu_epi8(d + j, m, mklrnn_q8_16(_mm512_maskz_loadu_ps(m, s + j), p));
     }
   }
 }
@@ -100,9 +97,7 @@ void mklrnn_avx512_dequantize_s32(int32_t n, int32_t k, const int32_t* acc, int3
     float* o = ROW(out, r, ld_out);
     for (int32_t j = 0; j < k; j += 16) {
       const __mmask16 m = tail16(k - j);
-      const __m512i comp = _mm512_mullo_epi32(az, _mm512_maskz_loadu_epi32(m, w_colsum + j));
-      const __m512i q = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, a + j), comp);
-      __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_mul_ps(as, _mm512_maskz_loadu_ps(m, w_scale + j)));
+      __m512 v = mklrnn_dequant16(a + j, az, w_colsum + j, as, w_scale + j, m);
       if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, o + j), v);
       _mm512_mask_storeu_ps(o + j, m, v);
     }

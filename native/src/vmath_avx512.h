@@ -32,6 +32,7 @@
 #define vm_addi _mm512_add_epi32
 #define vm_shli _mm512_slli_epi32
 #define vm_as_float _mm512_castsi512_ps
+#define vm_scale_pow2 _mm512_scalef_ps /* y * 2^floor(fn); fn is integral here */
 #define vm_negate(x) _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), MKLRNN_SIGN_BITS))
 #define vm_zero_below(x, lo, v) \
   _mm512_mask_mov_ps((v), _mm512_cmp_ps_mask((x), _mm512_set1_ps(lo), _CMP_LT_OQ), _mm512_setzero_ps())

@@ -25,6 +25,12 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
     /// <summary>The MKL vendor override's state and why (<see cref="Interop.NativeLoader.IntelCpuOverrideReason"/>): MKL's speed on AMD depends on it.</summary>
     public string IntelCpuOverride { get; init; } = "";
 
+    /// <summary>Reduced precision: max and mean |output - the same stack's float32 output| on the benchmark input.</summary>
+    public (double Max, double Mean)? ErrorVsFloat32 { get; init; }
+
+    /// <summary>The shim's kernel ISA (avx512, avx2, scalar), the harness's "isa".</summary>
+    public string KernelIsa { get; init; } = "";
+
     public double Gflops => Flops / (Engine.MedianMs * 1e-3) * 1e-9;
 
     /// <summary>Share of the engine's median time not spent in the same GEMMs (null without a GEMM-only run; below 0 only through noise).</summary>
@@ -39,6 +45,8 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
         line.Append(CultureInfo.InvariantCulture, $"  median {Engine.MedianMs,9:0.000} ms  min {Engine.MinMs,9:0.000} ms  {Gflops,7:0.0} GFLOP/s  ({Engine.Iterations} iters)");
         if (GemmOnly is Timing g)
             line.Append(CultureInfo.InvariantCulture, $"  gemm-only {g.MedianMs:0.000} ms ({OutsideGemmShare * 100:0}% outside GEMM)");
+        if (ErrorVsFloat32 is var (max, mean))
+            line.Append(CultureInfo.InvariantCulture, $"  max|y-y_f32| {max:g3} mean {mean:g3}");
         return line.ToString();
     }
 
@@ -74,6 +82,13 @@ public sealed record BenchResult(BenchOptions Options, int Threads, long Rows, d
                 json.WriteNumber("outside_gemm_share", Math.Round(OutsideGemmShare!.Value, 4));
             }
             json.WriteString("step_path", StepPath);
+            json.WriteString("impl", StepPath);
+            if (KernelIsa.Length > 0) json.WriteString("isa", KernelIsa);
+            if (ErrorVsFloat32 is var (max, mean))
+            {
+                json.WriteNumber("max_abs_err_vs_f32", max);
+                json.WriteNumber("mean_abs_err_vs_f32", mean);
+            }
             json.WriteString("precision", o.Precision);
             json.WriteString("mkl_version", MklVersion);
             json.WriteString("mkl_intel_cpu_override", IntelCpuOverride);

@@ -45,11 +45,13 @@ public static class BenchRunner
 
         if (options.Engine == "onnxruntime") return MeasureOrt(options, lengths, rows, output);
         Timing engine;
+        (double Max, double Mean)? error = null;
         using (var stack = new StackWorkload(options, lengths))
         {
             engine = IterationTimer.Measure(stack.Run, stack.Prepare, options.Iters, options.Warmup, options.MinTime);
             if (stack.SanityProblem() is string insane)
                 throw new CommandFailure(SanityFailure, $"SANITY FAILURE: {insane}");
+            if (options.Precision != "f32") error = stack.ErrorAgainstFloat32();
         }
 
         Timing? gemmOnly = null;
@@ -65,6 +67,8 @@ public static class BenchRunner
         {
             StepPath = GemmOnlyWorkload.StepPathOf(options, plan),
             IntelCpuOverride = NativeLoader.IntelCpuOverrideReason,
+            ErrorVsFloat32 = error,
+            KernelIsa = NativeLoader.KernelIsa,
         };
         output.WriteLine(result.ToHumanLine());
         if (options.Json) output.WriteLine(result.ToResultLine());

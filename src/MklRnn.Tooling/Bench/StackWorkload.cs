@@ -65,5 +65,25 @@ public sealed class StackWorkload : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Reduced precision: the last iteration's output against the same stack's float32 forward of the same input
+    /// (max and mean |difference|, as the harness's oneDNN bf16/int8 engines report theirs). Re-prepares the stack
+    /// for float32: call after timing.
+    /// </summary>
+    public (double Max, double Mean) ErrorAgainstFloat32()
+    {
+        var reference = new float[_output.Length];
+        _stack.PrepareInference(global::MklRnn.Precision.Float32);
+        _stack.Forward(_input, _options.T, _options.N, reference, lengths: _lengths);
+        double max = 0, sum = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            double d = Math.Abs((double)_output[i] - reference[i]);
+            max = Math.Max(max, d);
+            sum += d;
+        }
+        return (max, reference.Length > 0 ? sum / reference.Length : 0);
+    }
+
     public void Dispose() => _stack.Dispose();
 }

@@ -139,6 +139,12 @@ public class BenchVerbTests
         Assert.Contains($"\"step_path\":\"mkl-{precision}\"", output);
         Assert.Contains($"\"engine\":\"mklrnn-{precision}\"", output); // its own rows in the harness, beside mklrnn's f32 ones
         Assert.DoesNotContain("gemm_only_ms", output); // f32 GEMMs would mislead beside a reduced engine
+        // the error against the same stack's float32 forward, as the harness's oneDNN bf16/int8 engines report it
+        JsonElement result = ResultJson(output);
+        double max = result.GetProperty("max_abs_err_vs_f32").GetDouble();
+        double mean = result.GetProperty("mean_abs_err_vs_f32").GetDouble();
+        Assert.True(max > 0 && max < 0.05 && mean > 0 && mean <= max, $"max {max}, mean {mean}");
+        Assert.Contains("max|y-y_f32|", output);
     }
 
     [Fact]
