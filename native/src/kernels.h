@@ -108,16 +108,20 @@ MKLRNN_DECLARE_VMATH(avx2)
 #if MKLRNN_HAVE_AVX512_KERNELS
 MKLRNN_DECLARE_ROW_KERNELS(avx512)
 MKLRNN_DECLARE_VMATH(avx512)
+/* The dequantization factors of one int32 block's k columns: comp[j] = zero * colsum[j], col_scale[j] =
+ * scale * w_scale[j] (the products mklrnn_avx512_dequantize_s32 forms per element). */
+void mklrnn_avx512_dequant_factors(int32_t k, int32_t zero, const int32_t* colsum, float scale, const float* w_scale,
+                                   int32_t* comp, float* col_scale);
 /* The int8 LSTM step rows in one pass (AVX-512 only; the other paths compose dequantize_s32, lstm_forward and
- * quantize_u8): mklrnn_lstm_forward_s32's arguments; gates is read (the fp32 input projection) only when acc_x is
- * NULL, and never written; hq (or NULL) gets h's codes straight from the register. */
-void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
-                                 int32_t a_zero, const float* w_scale, const int32_t* w_colsum, const int32_t* acc_x,
-                                 int32_t ld_acc_x, float x_scale, int32_t x_zero, const float* wx_scale,
-                                 const int32_t* wx_colsum, const float* gates, int32_t ld_g, const float* b_ih,
-                                 const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp, float* c,
-                                 int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint8_t* hq,
-                                 int32_t ld_hq, float hq_inv_scale, int32_t hq_zero, int32_t hq_max);
+ * quantize_u8): both int32 blocks dequantized in registers with their factors made once per call (comp, col_scale;
+ * x_comp, x_col_scale), the gates never written, hq (or NULL) gets h's codes straight from the register. The
+ * arguments otherwise those of mklrnn_lstm_forward_s32 with an input block. */
+void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, const int32_t* comp,
+                                 const float* col_scale, const int32_t* acc_x, int32_t ld_acc_x, const int32_t* x_comp,
+                                 const float* x_col_scale, const float* b_ih, const float* b_hh, const float* peep,
+                                 const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                 float* y, int32_t ld_y, uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
+                                 int32_t hq_max);
 #endif
 
 /* Low-precision helpers (lowp_*.c): scalar, AVX2 and AVX-512 versions give the same bits. */

@@ -49,21 +49,36 @@ MKLRNN_AVX512_INLINE void st16(float* p, __m512 v, int cnt) {
 
 /* ---------------------------------------------------------------- int8 LSTM step -------- */
 
-void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale,
-                                 int32_t a_zero, const float* w_scale, const int32_t* w_colsum, const int32_t* acc_x,
-                                 int32_t ld_acc_x, float x_scale, int32_t x_zero, const float* wx_scale,
-                                 const int32_t* wx_colsum, const float* gates, int32_t ld_g, const float* b_ih,
-                                 const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp, float* c,
-                                 int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint8_t* hq,
-                                 int32_t ld_hq, float hq_inv_scale, int32_t hq_zero, int32_t hq_max) {
-  const __m512 as = _mm512_set1_ps(a_scale), xs = _mm512_set1_ps(x_scale);
+void mklrnn_avx512_dequant_factors(int32_t k, int32_t zero, const int32_t* colsum, float scale, const float* w_scale,
+                                   int32_t* comp, float* col_scale) {
+  const __m512i z = _mm512_set1_epi32(zero);
+  const __m512 s = _mm512_set1_ps(scale);
+  for (int32_t j = 0; j < k; j += 16) {
+    const __mmask16 m = tail_mask(k - j < 16 ? k - j : 16);
+    _mm512_mask_storeu_epi32(comp + j, m, _mm512_mullo_epi32(z, _mm512_maskz_loadu_epi32(m, colsum + j)));
+    _mm512_mask_storeu_ps(col_scale + j, m, _mm512_mul_round_ps(s, _mm512_maskz_loadu_ps(m, w_scale + j), MKLRNN_CUR));
+  }
+}
+
+/* (acc - comp) * col_scale for 16 columns: mklrnn_dequant16 with its two per-column factors made beforehand. */
+MKLRNN_AVX512_INLINE __m512 dequant16_pre(const int32_t* acc, const int32_t* comp, const float* col_scale, __mmask16 m) {
+  const __m512i q = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, acc), _mm512_maskz_loadu_epi32(m, comp));
+  return _mm512_mul_round_ps(_mm512_cvtepi32_ps(q), _mm512_maskz_loadu_ps(m, col_scale), MKLRNN_CUR);
+}
+
+void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, const int32_t* comp,
+                                 const float* col_scale, const int32_t* acc_x, int32_t ld_acc_x, const int32_t* x_comp,
+                                 const float* x_col_scale, const float* b_ih, const float* b_hh, const float* peep,
+                                 const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h,
+                                 float* y, int32_t ld_y, uint8_t* hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero,
+                                 int32_t hq_max) {
   const mklrnn_q8 hqp = mklrnn_q8_of(hq_inv_scale, hq_zero, hq_max);
-  const __m512i az = _mm512_set1_epi32(a_zero), xz = _mm512_set1_epi32(x_zero);
   const float *p_i = peep, *p_f = peep ? peep + H : NULL, *p_o = peep ? peep + 2 * (ptrdiff_t)H : NULL;
   for (int32_t r = 0; r < n; ++r) {
     const int32_t* ar = acc + (ptrdiff_t)r * ld_acc;
-    const int32_t* xr = acc_x ? acc_x + (ptrdiff_t)r * ld_acc_x : NULL;
-    const float* gr = gates + (ptrdiff_t)r * ld_g;
+    const int32_t* xr = acc_x + (ptrdiff_t)r * ld_acc_x;
+    if (r + 1 < n) /* the input block streams from memory: ask for the next row now */
+      for (int64_t j = 0; j < 4 * (int64_t)H; j += 16) _mm_prefetch((const char*)(xr + ld_acc_x + j), _MM_HINT_T0);
     const float* cpr = c_prev + (ptrdiff_t)r * ld_cp;
     float* cr = c + (ptrdiff_t)r * ld_c;
     float* hr = h + (ptrdiff_t)r * ld_h;
@@ -75,8 +90,8 @@ void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32
       __m512 a[4];
       for (int k = 0; k < 4; ++k) { /* gate k's pre-activation: input + recurrent product + b_ih + b_hh */
         const ptrdiff_t o = (ptrdiff_t)k * H + j;
-        const __m512 x = xr ? mklrnn_dequant16(xr + o, xz, wx_colsum + o, xs, wx_scale + o, m) : ld16(gr + o, cnt);
-        const __m512 s = _mm512_add_round_ps(x, mklrnn_dequant16(ar + o, az, w_colsum + o, as, w_scale + o, m), MKLRNN_CUR);
+        const __m512 s = _mm512_add_round_ps(dequant16_pre(xr + o, x_comp + o, x_col_scale + o, m),
+                                             dequant16_pre(ar + o, comp + o, col_scale + o, m), MKLRNN_CUR);
         a[k] = v_add(v_add(s, ld16(b_ih + o, cnt)), ld16(b_hh + o, cnt));
       }
       const lstm_block_out s = lstm_cell(a[MKLRNN_LSTM_I], a[MKLRNN_LSTM_F], a[MKLRNN_LSTM_G], a[MKLRNN_LSTM_O],
