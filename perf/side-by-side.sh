@@ -7,11 +7,16 @@
 # ROUNDS (default 3),
 # BASE_DLL (a second mklrnn.dll, e.g. a copy of an earlier build: adds base-mklrnn-int8 and base-mklrnn-bf16 rows,
 # so a change is measured against its predecessor in the same interleaved run).
+# After the rounds, a summary: each engine's median of its round medians, and for each precision the ratio
+# MklRnn / oneDNN round by round (the two ran seconds apart: the machine's drift cancels), its median, and in how
+# many rounds MklRnn was the faster; then MklRnn f32 / MklRnn bf16 and int8 (the speed-ups).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 A=${ANCHORS:-../shared/anchors}
 B="dotnet src/MklRnn.Cli/bin/Release/net10.0/mklrnn.dll bench"
 BASE=${BASE_DLL:+dotnet $BASE_DLL bench}
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
 for round in $(seq "${ROUNDS:-3}"); do
   for e in "onednn:$A/build/onednn_rnn" "onednn-bf16:$A/build/onednn_rnn --dt bf16" "onednn-int8:$A/build/onednn_rnn --dt u8s8" \
            "mklrnn:$B" "mklrnn-bf16:$B --precision bf16" "mklrnn-int8:$B --precision int8" "onnxruntime:$B --engine onnxruntime" \
@@ -21,6 +26,26 @@ for round in $(seq "${ROUNDS:-3}"); do
     [[ -n "${ENGINES:-}" && " $ENGINES " != *" $name "* ]] && continue
     ms=$($cmd "$@" --iters 20 --warmup 3 --min-time 1 --json 2>/dev/null | sed -n 's/^RESULT //p' \
          | /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(r["median_ms"], r["min_ms"])' 2>/dev/null)
-    echo "$round $name ${ms:-failed}"
+    echo "$round $name ${ms:-failed}" | tee -a "$OUT"
   done
 done
+/usr/bin/python3 - "$OUT" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r, name, *v = line.split()
+    if len(v) == 2: runs.setdefault(name, {})[int(r)] = float(v[0])
+print("# engine: median of round medians (ms)")
+for name, by in runs.items(): print(f"#   {name:18} {statistics.median(by.values()):9.3f}  ({len(by)} rounds)")
+def ratios(a, b):
+    rounds = sorted(set(runs.get(a, {})) & set(runs.get(b, {})))
+    return [runs[a][r] / runs[b][r] for r in rounds]
+for p in ("", "-bf16", "-int8"):
+    q = ratios("mklrnn" + p, "onednn" + p)
+    if q: print(f"# mklrnn{p} / onednn{p}: median {statistics.median(q):.3f}, per round {' '.join(f'{x:.3f}' for x in q)}; MklRnn faster in {sum(x < 1 for x in q)} of {len(q)}")
+for p in ("-bf16", "-int8"):
+    q = ratios("mklrnn", "mklrnn" + p)
+    if q: print(f"# mklrnn f32 / mklrnn{p} (speed-up): median {statistics.median(q):.3f}, per round {' '.join(f'{x:.2f}' for x in q)}")
+q = ratios("torch-qint8", "mklrnn-int8")
+if q: print(f"# torch-qint8 / mklrnn-int8: median {statistics.median(q):.2f}")
+PY
