@@ -22,6 +22,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
     private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
     private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
+    private int _ldG;                    // the gate rows' leading dimension: G*H padded (SizeMath.PaddedLeadingDimension)
     private int _chainedRows;            // rows of h whose GEMM operand (int8 codes, bf16) the last step left in _hh's A buffer
 
     public ReducedPrecisionCell(Precision precision, RnnConfig config)
@@ -36,6 +37,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     public void Prepare(LayerDirection d, int rows, int batch)
     {
         int H = d.H, P = d.Hout;
+        _ldG = SizeMath.PaddedLeadingDimension(d.GH, sizeof(float));
+        d.Gates.Ensure((long)rows * _ldG); // LayerDirection.Prepare sized it for rows of G*H
         if (_ih == null || _ihVersion != d.Weights.WeightIh.Version || _ih.MaxM < rows)
         {
             Replace(ref _ih, d.Weights.WeightIh.Name, d.Weights.WeightIh.DataPointer, d.GH, d.I, rows);
@@ -64,7 +67,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     public void ProjectInput(LayerDirection d, float* x, int rows)
     {
         if (_ih is Int8Weights q) _inputQuantization = q.MultiplyInt32(rows, x, d.I);
-        else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, d.GH);
+        else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, _ldG);
     }
 
     /// <summary>
@@ -82,7 +85,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         // bf16: the gate rows of this step hold its fp32 input projection (ProjectInput). int8 keeps the projection
         // in int32 and dequantizes it in the step, so the gate rows are only the step's scratch: the first n rows,
         // reused every step, stay in L2 instead of streaming an (R, G*H) fp32 block through memory once more.
-        float* gates = d.Gates.Pointer + (qi != null ? 0 : (long)o * GH);
+        float* gates = d.Gates.Pointer + (qi != null ? 0 : (long)o * _ldG);
+        int ldG = _ldG;
         float* h = d.HState.Pointer;
         float* y = rows.Row(o);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
@@ -106,7 +110,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         _chainedRows = hq != null ? n : 0;
         // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
         // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
-        int* accX = qi != null ? qi.Accumulator + (long)o * GH : null;
+        int* accX = qi != null ? qi.Accumulator + (long)o * qi.AccumulatorStride : null;
+        int ldX = qi != null ? qi.AccumulatorStride : GH, ldAcc = q != null ? q.AccumulatorStride : GH;
         float xScale = _inputQuantization.Scale;
         int xZero = _inputQuantization.ZeroPoint;
         float* wxScale = qi != null ? qi.Scales : null;
@@ -122,8 +127,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 float* hOut = projected ? d.M.Pointer : h;
                 float* yOut = projected ? null : y;
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride,
+                    Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride,
                         hq, P, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_lstm_forward_s32");
                 else
                 {
@@ -133,11 +138,11 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                     // projection rows are only read: slower, MKL zeroes C for beta 0 and the kernel then waits on the
                     // projection rows that the GEMM used to fetch.)
                     var b = (Bf16Weights)_hh!;
-                    if (chained && n <= _chainedRows) b.MultiplyConverted(n, 1f, gates, GH);
-                    else b.Multiply(n, h, P, 1f, gates, GH);
+                    if (chained && n <= _chainedRows) b.MultiplyConverted(n, 1f, gates, ldG);
+                    else b.Multiply(n, h, P, 1f, gates, ldG);
                     ushort* hb = projected ? null : b.ConvertedInput;
                     _chainedRows = hb != null ? n : 0;
-                    Status.ThrowIfFailed(NativeShim.LstmForwardInfer(n, H, gates, GH, null, 0, bIh, bHh, peep, c, H, c, H, hOut, H, yOut,
+                    Status.ThrowIfFailed(NativeShim.LstmForwardInfer(n, H, gates, ldG, null, 0, bIh, bHh, peep, c, H, c, H, hOut, H, yOut,
                         rows.Stride, hb, P), "mklrnn_lstm_forward_infer");
                 }
                 if (projected)
@@ -151,13 +156,13 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             {
                 float* gh = d.Gh.Pointer; // (n, 3H)
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, GH, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride,
+                    Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride,
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_gru_forward_s32");
                 else
                 {
                     _hh!.Multiply(n, h, H, 0f, gh, GH);
-                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, GH, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward");
+                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward");
                 }
                 break;
             }
@@ -165,28 +170,28 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             {
                 float* ghrz = d.Gh.Pointer, ghn = d.Ghn.Pointer, rh = d.Rh.Pointer; // (n, 2H), (n, H), (n, H)
                 if (accX != null)
-                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, accX, GH, xScale, xZero, wxScale, wxColSum, 0, gates, GH),
+                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, accX, ldX, xScale, xZero, wxScale, wxColSum, 0, gates, ldG),
                         "mklrnn_dequantize_s32");
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, q.Accumulator, 2 * H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         0, ghrz, 2 * H), "mklrnn_dequantize_s32");
                 else
                     _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H);
-                Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, GH, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
+                Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, ldG, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
                 _hn!.Multiply(n, rh, H, 0f, ghn, H);
-                Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, GH, ghn, H, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru0_forward_state");
+                Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, ldG, ghn, H, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru0_forward_state");
                 break;
             }
             default:
             {
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, H, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
-                        accX, GH, xScale, xZero, wxScale, wxColSum, gates, H, bIh, bHh, h, H, y, rows.Stride,
+                    Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                        accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, bIh, bHh, h, H, y, rows.Stride,
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_rnn_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, H, 1f, gates, H);
-                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, H, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward");
+                    _hh!.Multiply(n, h, H, 1f, gates, ldG);
+                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, ldG, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward");
                 }
                 break;
             }

@@ -19,7 +19,7 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     private float* _scale;  // (Rows) per-output-channel weight scales
     private int* _colSum;   // (Rows) sum over k of the int8 weights of each output channel
     private byte* _a;       // (MaxM, Cols) the u8 A of the current product
-    private int* _acc;      // (MaxM, Rows) the int32 result of the current product
+    private int* _acc;      // (MaxM, AccumulatorStride) the int32 result of the current product
 
     public Int8Weights(string name, float* w, int rows, int cols, int ld, int maxM) : base(name, rows, cols, ld, maxM)
     {
@@ -41,7 +41,8 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
             NativeMemory.AlignedFree(q);
         }
         _a = (byte*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)cols, 64);
-        _acc = (int*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)rows * sizeof(int), 64);
+        AccumulatorStride = SizeMath.PaddedLeadingDimension(rows, sizeof(int));
+        _acc = (int*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)AccumulatorStride * sizeof(int), 64);
     }
 
     /// <summary>Per-output-channel weight scales (Rows).</summary>
@@ -52,6 +53,9 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
 
     /// <summary>The int32 result of the last <see cref="MultiplyInt32"/> (m, Rows), leading dimension Rows.</summary>
     public int* Accumulator => _acc;
+
+    /// <summary>The accumulator's leading dimension: Rows, padded (<see cref="SizeMath.PaddedLeadingDimension"/>).</summary>
+    public int AccumulatorStride { get; }
 
     /// <summary>The u8 A operand (MaxM, Cols), leading dimension Cols: a step kernel may write the next product's codes here.</summary>
     public byte* QuantizedInput => _a;
@@ -84,7 +88,7 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
         ObjectDisposedException.ThrowIf(_packed == null, this);
         CheckProduct(m, Cols, 0f, Rows);
         if (m == 0) return;
-        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, Rows);
+        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, AccumulatorStride);
     }
 
     public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
@@ -92,7 +96,7 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
         CheckProduct(m, lda, beta, ldc);
         if (m == 0) return;
         ActivationQuantization quant = MultiplyInt32(m, a, lda);
-        Status.ThrowIfFailed(NativeShim.DequantizeS32(m, Rows, _acc, Rows, quant.Scale, quant.ZeroPoint, _scale, _colSum,
+        Status.ThrowIfFailed(NativeShim.DequantizeS32(m, Rows, _acc, AccumulatorStride, quant.Scale, quant.ZeroPoint, _scale, _colSum,
             beta == 1f ? 1 : 0, c, ldc), "mklrnn_dequantize_s32");
     }
 

@@ -1,5 +1,6 @@
 using MklRnn.Core;
 using MklRnn.Layers;
+using Xunit.Abstractions;
 using P = MklRnn.Precision;
 
 namespace MklRnn.Tests.Precision;
@@ -25,7 +26,7 @@ namespace MklRnn.Tests.Precision;
 /// (sqrt(T L)); the recurrence is not assumed to damp them. Measured errors sit roughly 10-300x below these
 /// tolerances (docs/precision.md). Every test also requires a nonzero difference: the reduced path really ran.
 /// </summary>
-public class ReducedPrecisionStackTests
+public class ReducedPrecisionStackTests(ITestOutputHelper log)
 {
     public static TheoryData<string, P> Cases()
     {
@@ -155,7 +156,8 @@ public class ReducedPrecisionStackTests
         Assert.True(MaxAbsDiff(expected, after) < 0.02, $"after the change: {MaxAbsDiff(expected, after)} from float32");
     }
 
-    private static void Compare(RnnConfig config, P precision, int T, int N, int[] lengths, bool statistical)
+    /// <summary>Asserts the bound; the measured differences go to the test log (docs/precision.md's table).</summary>
+    private void Compare(RnnConfig config, P precision, int T, int N, int[] lengths, bool statistical)
     {
         using var stack = new RecurrentStack(config, seed: 11);
         var rng = new Random(42);
@@ -178,6 +180,7 @@ public class ReducedPrecisionStackTests
         double tol = 2.0 * (statistical ? Math.Sqrt(steps) : steps) * StepBound(stack, precision, a, statistical);
         double dy = MaxAbsDiff(y32, y), dh = MaxAbsDiff(hN32, hN), dc = MaxAbsDiff(cN32, cN);
         string report = $"{precision}: max |dy| = {dy:g3}, |dhN| = {dh:g3}, |dcN| = {dc:g3}, tolerance {tol:g3}";
+        log.WriteLine($"{config.Cell} I={config.InputSize} H={config.HiddenSize} L={config.NumLayers} D={config.Directions} T={T} {report}");
         Assert.True(dy <= tol && dh <= tol && dc <= tol, report);
         Assert.True(dy > 0, $"no difference from float32 at all: the reduced path did not run ({report})");
     }
