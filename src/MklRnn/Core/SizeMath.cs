@@ -15,7 +15,7 @@ internal static class SizeMath
     /// A leading dimension (in elements of elementSize bytes) for rows of width elements: whole 64-byte lines, plus one
     /// line when the row's bytes are a multiple of 512. Rows 512 B apart (e.g. 2048 int32 or floats: 8 KB) map to a
     /// few of the L1's 64 sets and evict each other when a kernel walks several rows; one line more spreads them.
-    /// Measured on the int8 LSTM step kernel (S1 widths, one thread): 15-25 % faster with 2048 + 16 than with 2048.
+    /// Measured on the int8 LSTM step kernel (S1 widths, one thread, perf/kernels/run.sh): 3-15 % faster with 2048 + 16.
     /// </summary>
     public static int PaddedLeadingDimension(int elements, int elementSize)
     {

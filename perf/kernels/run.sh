@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# perf/kernels/run.sh [ROUNDS] -- builds perf/kernels/int8_lstm_step.c against build/native (run ./build.sh first) and
+# times the int8 LSTM step kernel with and without the leading-dimension padding, interleaved, ROUNDS times (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+gcc -O2 -Inative/include perf/kernels/int8_lstm_step.c -o "$out/int8_lstm_step" -Lbuild/native -lmklrnn_native \
+    -Wl,-rpath,"$PWD/build/native"
+for round in $(seq "${1:-3}"); do
+  for pad in 0 16; do for mode in stream hot; do "$out/int8_lstm_step" 200 "$pad" "$mode"; done; done
+done
