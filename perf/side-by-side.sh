@@ -46,6 +46,9 @@ for p in ("", "-bf16", "-int8"):
 for p in ("-bf16", "-int8"):
     q = ratios("mklrnn", "mklrnn" + p)
     if q: print(f"# mklrnn f32 / mklrnn{p} (speed-up): median {statistics.median(q):.3f}, per round {' '.join(f'{x:.2f}' for x in q)}")
+for p in ("-bf16", "-int8"):
+    q = ratios("mklrnn" + p, "base-mklrnn" + p)
+    if q: print(f"# mklrnn{p} / base-mklrnn{p} (< 1: this build faster): median {statistics.median(q):.3f}, per round {' '.join(f'{x:.3f}' for x in q)}")
 q = ratios("torch-qint8", "mklrnn-int8")
 if q: print(f"# torch-qint8 / mklrnn-int8: median {statistics.median(q):.2f}")
 PY

@@ -432,16 +432,20 @@ static void bf16_rows(int32_t n, int32_t k, const float* src, int32_t ld_src, ui
   KERNEL(f32_to_bf16, n, k, src, ld_src, dst, ld_dst);
 }
 
+/* Rows in chunks of a few: the kernel on the chunk, then (hb) its rows of h to bf16 while they are in L1 -- one
+ * dispatch per chunk, not per row (per row, the calls cost S6 1-2 %). */
+#define INFER_CHUNK 8
 static void lstm_infer_rows(int32_t n, int32_t H, const float* gx, int32_t ld_gx, const float* gh, int32_t ld_gh,
                             const float* b_ih, const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp,
                             float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb,
                             int32_t ld_hb) {
-  for (int32_t r = 0; r < n; ++r) {
+  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
+    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
     float* hr = h + (ptrdiff_t)r * ld_h;
-    KERNEL(lstm_forward_infer, 1, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh ? gh + (ptrdiff_t)r * ld_gh : NULL, ld_gh, b_ih, b_hh, peep,
-           c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c, ld_c, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
+    KERNEL(lstm_forward_infer, m, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh ? gh + (ptrdiff_t)r * ld_gh : NULL, ld_gh, b_ih, b_hh,
+           peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c, ld_c, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
            ld_y);
-    if (hb) bf16_rows(1, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb); /* the row just written, from L1 */
+    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
   }
 }
 
@@ -588,7 +592,8 @@ MKLRNN_API int32_t mklrnn_lstm_forward_s32(int32_t n, int32_t H, const int32_t* 
   if (isa() == MKLRNN_ISA_AVX512 && acc_x != NULL && n >= 4) {
     /* One pass per row: both blocks dequantized in registers, the gate rows neither written nor read back (S1 int8:
      * the dequantize and gate passes were 16 % of the profile). The per-column factors are made once per call, in
-     * gate rows 0-3 (scratch here: the input projection is acc_x), not per element (kernel 3.7 -> 3.1 ns a cell). */
+     * gate rows 0-3 (scratch here: the input projection is acc_x), not per element (S1 widths, one thread, input
+     * block streamed: 4.4 -> 3.7-4.1 ns a cell, perf/kernels). */
     int32_t* comp = (int32_t*)gates; /* written and read through intrinsics only (may_alias vector types) */
     float* col_scale = gates + ld_g;
     int32_t* x_comp = (int32_t*)(gates + 2 * (ptrdiff_t)ld_g);
