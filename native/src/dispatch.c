@@ -505,35 +505,41 @@ static inline void prefetch_row(const int32_t* row, int64_t width) {
 /* Row loops of the *_forward_s32 functions: each row gets the dequantized input block (when given, overwriting
  * the fp32 gate row) and the dequantized recurrent product, then the fp32 row kernel runs on it while it is in
  * L1 (so the step reads each int32 block once and the gate rows are not streamed through memory twice). */
-#define S32_INPUT_ROW(width, out, ld_out)                                                                           \
-  if (acc_x) {                                                                                                      \
-    if (r + 1 < n) prefetch_row(acc_x + (ptrdiff_t)(r + 1) * ld_acc_x, width);                                      \
-    KERNEL(dequantize_s32, 1, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, \
-           0, out, ld_out);                                                                                         \
+/* The two-pass rows (every path but the AVX-512 LSTM's) go S32_CHUNK rows at a time: the input block's rows
+ * dequantized (when given, overwriting the fp32 gate rows; the next chunk's rows prefetched: the block streams from
+ * memory), the recurrent product dequantized and added, the fp32 kernel, the u8 copy of h -- each on rows still in
+ * L1, with one dispatch per chunk rather than per row. */
+#define S32_CHUNK 4
+#define S32_INPUT_ROWS(width, out, ld_out)                                                                           \
+  if (acc_x) {                                                                                                       \
+    for (int32_t p_ = r + m; p_ < r + 2 * m && p_ < n; ++p_) prefetch_row(acc_x + (ptrdiff_t)p_ * ld_acc_x, width);  \
+    KERNEL(dequantize_s32, m, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, \
+           0, out, ld_out);                                                                                          \
   }
 #define S32_INPUT_PARAMS \
   const int32_t *acc_x, int32_t ld_acc_x, float x_scale, int32_t x_zero, const float *wx_scale, const int32_t *wx_colsum
 #define S32_INPUT_ARGS RO(acc_x, ld_acc_x), ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum
-/* The optional u8 copy of h_t (the next step's GEMM operand), quantized from the row just written, in L1. */
+/* The optional u8 copy of h_t (the next step's GEMM operand), quantized from the rows just written, in L1. */
 #define S32_HQ_PARAMS uint8_t *hq, int32_t ld_hq, float hq_inv_scale, int32_t hq_zero, int32_t hq_max
 #define S32_HQ_ARGS RO(hq, ld_hq), ld_hq, hq_inv_scale, hq_zero, hq_max
-#define S32_HQ_ROW(hrow)                                                                                  \
-  if (hq) KERNEL(quantize_u8, 1, H, hrow, ld_h, hq_inv_scale, hq_zero, hq_max, hq + (ptrdiff_t)r * ld_hq, ld_hq)
+#define S32_HQ_ROWS(hrows)                                                                                  \
+  if (hq) KERNEL(quantize_u8, m, H, hrows, ld_h, hq_inv_scale, hq_zero, hq_max, hq + (ptrdiff_t)r * ld_hq, ld_hq)
+#define FOR_S32_CHUNKS \
+  for (int32_t r = 0, m = n < S32_CHUNK ? n : S32_CHUNK; r < n; r += m, m = n - r < S32_CHUNK ? n - r : S32_CHUNK)
 
 static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
                           const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gates, int32_t ld_g,
                           const float* b_ih, const float* b_hh, const float* peep, const float* c_prev,
                           int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y,
                           S32_HQ_PARAMS) {
-  for (int32_t r = 0; r < n; ++r) {
+  FOR_S32_CHUNKS {
     float* gr = gates + (ptrdiff_t)r * ld_g;
-    const int32_t* ar = acc + (ptrdiff_t)r * ld_acc;
-    const float* cpr = c_prev + (ptrdiff_t)r * ld_cp;
-    float *cr = c + (ptrdiff_t)r * ld_c, *hr = h + (ptrdiff_t)r * ld_h, *yr = y ? y + (ptrdiff_t)r * ld_y : NULL;
-    S32_INPUT_ROW(4 * H, gr, ld_g);
-    KERNEL(dequantize_s32, 1, 4 * H, ar, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
-    KERNEL(lstm_forward, 1, H, gr, ld_g, b_ih, b_hh, peep, cpr, ld_cp, cr, ld_c, hr, ld_h, yr, ld_y);
-    S32_HQ_ROW(hr);
+    float *hr = h + (ptrdiff_t)r * ld_h, *yr = y ? y + (ptrdiff_t)r * ld_y : NULL;
+    S32_INPUT_ROWS(4 * H, gr, ld_g);
+    KERNEL(dequantize_s32, m, 4 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
+    KERNEL(lstm_forward, m, H, gr, ld_g, b_ih, b_hh, peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c,
+           ld_c, hr, ld_h, yr, ld_y);
+    S32_HQ_ROWS(hr);
   }
 }
 
@@ -541,13 +547,13 @@ static void rnn_s32_rows(int32_t act, int32_t n, int32_t H, const int32_t* acc, 
                          int32_t a_zero, const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* g,
                          int32_t ld_g, const float* b_ih, const float* b_hh, float* h, int32_t ld_h, float* y,
                          int32_t ld_y, S32_HQ_PARAMS) {
-  for (int32_t r = 0; r < n; ++r) {
+  FOR_S32_CHUNKS {
     float* gr = g + (ptrdiff_t)r * ld_g;
-    S32_INPUT_ROW(H, gr, ld_g);
-    KERNEL(dequantize_s32, 1, H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
-    KERNEL(rnn_forward, act, 1, H, gr, ld_g, b_ih, b_hh, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
+    S32_INPUT_ROWS(H, gr, ld_g);
+    KERNEL(dequantize_s32, m, H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 1, gr, ld_g);
+    KERNEL(rnn_forward, act, m, H, gr, ld_g, b_ih, b_hh, h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
            ld_y);
-    S32_HQ_ROW(h + (ptrdiff_t)r * ld_h);
+    S32_HQ_ROWS(h + (ptrdiff_t)r * ld_h);
   }
 }
 
@@ -555,14 +561,14 @@ static void gru_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_ac
                          const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gx, int32_t ld_gx,
                          float* gh, int32_t ld_gh, const float* b_ih, const float* b_hh, const float* h_prev,
                          int32_t ld_hp, float* h, int32_t ld_h, float* y, int32_t ld_y, S32_HQ_PARAMS) {
-  for (int32_t r = 0; r < n; ++r) {
+  FOR_S32_CHUNKS {
     float* gxr = gx + (ptrdiff_t)r * ld_gx;
     float* ghr = gh + (ptrdiff_t)r * ld_gh;
-    S32_INPUT_ROW(3 * H, gxr, ld_gx);
-    KERNEL(dequantize_s32, 1, 3 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 0, ghr, ld_gh);
-    KERNEL(gru_forward, 1, H, gxr, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
+    S32_INPUT_ROWS(3 * H, gxr, ld_gx);
+    KERNEL(dequantize_s32, m, 3 * H, acc + (ptrdiff_t)r * ld_acc, ld_acc, a_scale, a_zero, w_scale, w_colsum, 0, ghr, ld_gh);
+    KERNEL(gru_forward, m, H, gxr, ld_gx, ghr, ld_gh, b_ih, b_hh, h_prev + (ptrdiff_t)r * ld_hp, ld_hp,
            h + (ptrdiff_t)r * ld_h, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
-    S32_HQ_ROW(h + (ptrdiff_t)r * ld_h);
+    S32_HQ_ROWS(h + (ptrdiff_t)r * ld_h);
   }
 }
 
