@@ -54,6 +54,27 @@ void mklrnn_scalar_rnn_backward(int32_t act, int32_t n, int32_t H, const float* 
 
 /* ---------------------------------------------------------------- LSTM ------------------ */
 
+/* One LSTM unit from its four pre-activations (biases added), c_{t-1} and the peepholes (peep, or NULL): the
+ * activated gates, c_t and h_t. Shared by the training and the inference step, so both give the same bits. */
+typedef struct {
+  float i, f, g, o, c, h;
+} lstm_unit;
+
+static inline lstm_unit lstm_unit_of(float ai, float af, float ag, float ao, float cp, const float* peep, int32_t H,
+                                     int32_t j) {
+  lstm_unit u;
+  if (peep) {
+    ai += peep[j] * cp;
+    af += peep[H + j] * cp;
+  }
+  u.i = mklrnn_scalar_sigmoid(ai), u.f = mklrnn_scalar_sigmoid(af), u.g = tanhf(ag);
+  u.c = u.f * cp + u.i * u.g;
+  if (peep) ao += peep[2 * (ptrdiff_t)H + j] * u.c; /* the output peephole sees the new c */
+  u.o = mklrnn_scalar_sigmoid(ao);
+  u.h = u.o * tanhf(u.c);
+  return u;
+}
+
 void mklrnn_scalar_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g,
                                 const float* b_ih, const float* b_hh, const float* peep,
                                 const float* c_prev, int32_t ld_cp, float* c, int32_t ld_c,
@@ -68,26 +89,16 @@ void mklrnn_scalar_lstm_forward(int32_t n, int32_t H, float* gates, int32_t ld_g
     float* yr = y ? ROW(y, r, ld_y) : NULL;
     for (int32_t j = 0; j < H; ++j) {
       const float cp = cpr[j]; /* read before c (which may alias c_prev) is written */
-      float ai = (gr[oi + j] + b_ih[oi + j]) + b_hh[oi + j];
-      float af = (gr[of + j] + b_ih[of + j]) + b_hh[of + j];
-      float ag = (gr[og + j] + b_ih[og + j]) + b_hh[og + j];
-      float ao = (gr[oo + j] + b_ih[oo + j]) + b_hh[oo + j];
-      if (peep) {
-        ai += peep[j] * cp;
-        af += peep[H + j] * cp;
-      }
-      const float i = mklrnn_scalar_sigmoid(ai), f = mklrnn_scalar_sigmoid(af), g = tanhf(ag);
-      const float cn = f * cp + i * g;
-      if (peep) ao += peep[2 * (ptrdiff_t)H + j] * cn; /* the output peephole sees the new c */
-      const float o = mklrnn_scalar_sigmoid(ao);
-      const float hv = o * tanhf(cn);
-      gr[oi + j] = i;
-      gr[of + j] = f;
-      gr[og + j] = g;
-      gr[oo + j] = o;
-      cr[j] = cn;
-      hr[j] = hv;
-      if (yr) yr[j] = hv;
+      const lstm_unit u = lstm_unit_of((gr[oi + j] + b_ih[oi + j]) + b_hh[oi + j], (gr[of + j] + b_ih[of + j]) + b_hh[of + j],
+                                       (gr[og + j] + b_ih[og + j]) + b_hh[og + j], (gr[oo + j] + b_ih[oo + j]) + b_hh[oo + j],
+                                       cp, peep, H, j);
+      gr[oi + j] = u.i;
+      gr[of + j] = u.f;
+      gr[og + j] = u.g;
+      gr[oo + j] = u.o;
+      cr[j] = u.c;
+      hr[j] = u.h;
+      if (yr) yr[j] = u.h;
     }
   }
 }
@@ -107,21 +118,12 @@ void mklrnn_scalar_lstm_forward_infer(int32_t n, int32_t H, const float* gx, int
     float* yr = y ? ROW(y, r, ld_y) : NULL;
     for (int32_t j = 0; j < H; ++j) {
       const float cp = cpr[j]; /* read before c (which may alias c_prev) is written */
-      float ai = ((gr ? xr[oi + j] + gr[oi + j] : xr[oi + j]) + b_ih[oi + j]) + b_hh[oi + j];
-      float af = ((gr ? xr[of + j] + gr[of + j] : xr[of + j]) + b_ih[of + j]) + b_hh[of + j];
-      float ag = ((gr ? xr[og + j] + gr[og + j] : xr[og + j]) + b_ih[og + j]) + b_hh[og + j];
-      float ao = ((gr ? xr[oo + j] + gr[oo + j] : xr[oo + j]) + b_ih[oo + j]) + b_hh[oo + j];
-      if (peep) {
-        ai += peep[j] * cp;
-        af += peep[H + j] * cp;
-      }
-      const float i = mklrnn_scalar_sigmoid(ai), f = mklrnn_scalar_sigmoid(af), g = tanhf(ag);
-      const float cn = f * cp + i * g;
-      if (peep) ao += peep[2 * (ptrdiff_t)H + j] * cn;
-      const float hv = mklrnn_scalar_sigmoid(ao) * tanhf(cn);
-      cr[j] = cn;
-      hr[j] = hv;
-      if (yr) yr[j] = hv;
+#define PRE(o) ((gr ? xr[(o) + j] + gr[(o) + j] : xr[(o) + j]) + b_ih[(o) + j]) + b_hh[(o) + j]
+      const lstm_unit u = lstm_unit_of(PRE(oi), PRE(of), PRE(og), PRE(oo), cp, peep, H, j);
+#undef PRE
+      cr[j] = u.c;
+      hr[j] = u.h;
+      if (yr) yr[j] = u.h;
     }
   }
 }
