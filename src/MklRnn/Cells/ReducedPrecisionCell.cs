@@ -23,7 +23,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
     private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
     private int _ldG;                    // the gate rows' leading dimension: G*H padded (SizeMath.PaddedLeadingDimension)
-    private int _chainedRows;            // rows of h whose GEMM operand (int8 codes, bf16) the last step left in _hh's A buffer
+    private readonly int[] _chainedRows = new int[2]; // per batch half (s0 = 0 or not): rows of h whose GEMM operand (int8
+                                                      // codes, bf16) the last step left in _hh's A buffer
 
     public ReducedPrecisionCell(Precision precision, RnnConfig config)
     {
@@ -76,19 +77,22 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     /// (ReducedPrecisionSteps); the step may then take the GEMM operand that step's kernel wrote: int8, h's codes
     /// (fixed range, for states bounded by [-1, 1]) instead of a min/max and quantization pass; bf16 (LSTM), h
     /// converted as it was written (the same bits) instead of a conversion pass. A caller that may have changed h
-    /// between steps (stepping API: beam search reorders rows) passes false.
+    /// between steps (stepping API: beam search reorders rows) passes false. s0: the first batch row, for a caller
+    /// that runs two halves of the batch at once (ReducedPrecisionBatchSplit): every row-indexed buffer and scratch is
+    /// taken from row s0 on, so halves on disjoint rows never share memory.
     /// </summary>
-    public void Step(LayerDirection d, LayerRows rows, int n, int o, bool chained = false)
+    public void Step(LayerDirection d, LayerRows rows, int n, int o, bool chained = false, int s0 = 0)
     {
         int H = d.H, P = d.Hout, GH = d.GH;
+        ref int chainedRows = ref _chainedRows[s0 == 0 ? 0 : 1];
         var qi = _ih as Int8Weights;
         // bf16: the gate rows of this step hold its fp32 input projection (ProjectInput). int8 keeps the projection
         // in int32 and dequantizes it in the step, so the gate rows are only the step's scratch: the first n rows,
         // reused every step, stay in L2 instead of streaming an (R, G*H) fp32 block through memory once more.
-        float* gates = d.Gates.Pointer + (qi != null ? 0 : (long)o * _ldG);
+        float* gates = d.Gates.Pointer + (qi != null ? (long)s0 : (long)o + s0) * _ldG;
         int ldG = _ldG;
-        float* h = d.HState.Pointer;
-        float* y = rows.Row(o);
+        float* h = d.HState.Pointer + (long)s0 * P;
+        float* y = rows.Row(o + s0);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
         var q = _hh as Int8Weights;
         ActivationQuantization aq = default;
@@ -96,21 +100,22 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         {
             // The previous step wrote the codes of rows [0, _chainedRows); rows beyond (a reverse direction with
             // lengths gains rows) still hold h0 and take the per-call range.
-            if (chained && n <= _chainedRows)
+            if (chained && n <= chainedRows)
             {
                 aq = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
-                q.MultiplyQuantized(n);
+                q.MultiplyQuantized(n, s0);
             }
             else
-                aq = q.MultiplyInt32(n, h, P);
+                aq = q.MultiplyInt32(n, h, P, s0);
         }
         // int8, bounded states: the kernel also writes h_t's fixed-range codes, the next chained step's operand.
         var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
-        byte* hq = q != null && _boundedState ? q.QuantizedInput : null;
-        _chainedRows = hq != null ? n : 0;
+        byte* hq = q != null && _boundedState ? q.QuantizedInput + (long)s0 * P : null;
+        chainedRows = hq != null ? n : 0;
+        int* acc = q != null ? q.Accumulator + (long)s0 * q.AccumulatorStride : null;
         // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
         // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
-        int* accX = qi != null ? qi.Accumulator + (long)o * qi.AccumulatorStride : null;
+        int* accX = qi != null ? qi.Accumulator + ((long)o + s0) * qi.AccumulatorStride : null;
         int ldX = qi != null ? qi.AccumulatorStride : GH, ldAcc = q != null ? q.AccumulatorStride : GH;
         float xScale = _inputQuantization.Scale;
         int xZero = _inputQuantization.ZeroPoint;
@@ -121,13 +126,13 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             case CellKind.Lstm:
             {
                 float* peep = d.Weights.Peephole != null ? d.Weights.Peephole.DataPointer : null;
-                float* c = d.CState.Pointer;
+                float* c = d.CState.Pointer + (long)s0 * H;
                 // Without a projection the kernel writes h and the output row; with one it writes m, then h = m W_hr^T.
                 bool projected = _hr != null;
-                float* hOut = projected ? d.M.Pointer : h;
+                float* hOut = projected ? d.M.Pointer + (long)s0 * H : h;
                 float* yOut = projected ? null : y;
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                    Status.ThrowIfFailed(NativeShim.LstmForwardS32(n, H, acc, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, bIh, bHh, peep, c, H, c, H, hOut, H, yOut, rows.Stride,
                         hq, P, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_lstm_forward_s32");
                 else
@@ -138,59 +143,59 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                     // projection rows are only read: slower, MKL zeroes C for beta 0 and the kernel then waits on the
                     // projection rows that the GEMM used to fetch.)
                     var b = (Bf16Weights)_hh!;
-                    if (chained && n <= _chainedRows) b.MultiplyConverted(n, 1f, gates, ldG);
-                    else b.Multiply(n, h, P, 1f, gates, ldG);
-                    ushort* hb = projected ? null : b.ConvertedInput;
-                    _chainedRows = hb != null ? n : 0;
+                    if (chained && n <= chainedRows) b.MultiplyConverted(n, 1f, gates, ldG, s0);
+                    else b.Multiply(n, h, P, 1f, gates, ldG, s0);
+                    ushort* hb = projected ? null : b.ConvertedInput + (long)s0 * P;
+                    chainedRows = hb != null ? n : 0;
                     Status.ThrowIfFailed(NativeShim.LstmForwardInfer(n, H, gates, ldG, null, 0, bIh, bHh, peep, c, H, c, H, hOut, H, yOut,
                         rows.Stride, hb, P), "mklrnn_lstm_forward_infer");
                 }
                 if (projected)
                 {
-                    _hr!.Multiply(n, hOut, H, 0f, h, P);
+                    _hr!.Multiply(n, hOut, H, 0f, h, P, s0);
                     Rows.Copy(h, P, y, rows.Stride, n, P);
                 }
                 break;
             }
             case CellKind.Gru when d.Config.LinearBeforeReset:
             {
-                float* gh = d.Gh.Pointer; // (n, 3H)
+                float* gh = d.Gh.Pointer + (long)s0 * GH; // (n, 3H)
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                    Status.ThrowIfFailed(NativeShim.GruForwardS32(n, H, acc, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride,
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_gru_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, H, 0f, gh, GH);
+                    _hh!.Multiply(n, h, H, 0f, gh, GH, s0);
                     Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward");
                 }
                 break;
             }
             case CellKind.Gru:
             {
-                float* ghrz = d.Gh.Pointer, ghn = d.Ghn.Pointer, rh = d.Rh.Pointer; // (n, 2H), (n, H), (n, H)
+                float* ghrz = d.Gh.Pointer + (long)s0 * 2 * H, ghn = d.Ghn.Pointer + (long)s0 * H, rh = d.Rh.Pointer + (long)s0 * H; // (n, 2H), (n, H), (n, H)
                 if (accX != null)
                     Status.ThrowIfFailed(NativeShim.DequantizeS32(n, GH, accX, ldX, xScale, xZero, wxScale, wxColSum, 0, gates, ldG),
                         "mklrnn_dequantize_s32");
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                    Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, acc, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         0, ghrz, 2 * H), "mklrnn_dequantize_s32");
                 else
-                    _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H);
+                    _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H, s0);
                 Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, ldG, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
-                _hn!.Multiply(n, rh, H, 0f, ghn, H);
+                _hn!.Multiply(n, rh, H, 0f, ghn, H, s0);
                 Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, ldG, ghn, H, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru0_forward_state");
                 break;
             }
             default:
             {
                 if (q != null)
-                    Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, q.Accumulator, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
+                    Status.ThrowIfFailed(NativeShim.RnnForwardS32(_activation, n, H, acc, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         accX, ldX, xScale, xZero, wxScale, wxColSum, gates, ldG, bIh, bHh, h, H, y, rows.Stride,
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_rnn_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, H, 1f, gates, ldG);
+                    _hh!.Multiply(n, h, H, 1f, gates, ldG, s0);
                     Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, ldG, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward");
                 }
                 break;

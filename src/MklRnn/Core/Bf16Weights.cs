@@ -33,22 +33,22 @@ internal sealed unsafe class Bf16Weights : ReducedPrecisionWeights
     /// <summary>The bf16 A operand (MaxM, Cols), leading dimension Cols: a step kernel may write the next product's A here.</summary>
     public ushort* ConvertedInput => _a;
 
-    public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
+    public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, lda, beta, ldc);
+        CheckProduct(m, lda, beta, ldc, row0);
         if (m == 0) return;
-        Status.ThrowIfFailed(NativeShim.F32ToBf16(m, Cols, a, lda, _a, Cols), "mklrnn_f32_to_bf16");
-        MultiplyConverted(m, beta, c, ldc);
+        Status.ThrowIfFailed(NativeShim.F32ToBf16(m, Cols, a, lda, _a + (long)row0 * Cols, Cols), "mklrnn_f32_to_bf16");
+        MultiplyConverted(m, beta, c, ldc, row0);
     }
 
-    /// <summary>C (m, Rows) = A W^T + beta C with A already in bf16 in <see cref="ConvertedInput"/> (m rows).</summary>
-    public void MultiplyConverted(int m, float beta, float* c, int ldc)
+    /// <summary>C (m, Rows) = A W^T + beta C with A already in bf16 in rows [row0, row0 + m) of <see cref="ConvertedInput"/>.</summary>
+    public void MultiplyConverted(int m, float beta, float* c, int ldc, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, Cols, beta, ldc);
+        CheckProduct(m, Cols, beta, ldc, row0);
         if (m == 0) return;
-        Mkl.Bf16Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, 1f, _a, Cols, _packed, Cols, beta, c, ldc);
+        Mkl.Bf16Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, 1f, _a + (long)row0 * Cols, Cols, _packed, Cols, beta, c, ldc);
     }
 
     public override void Dispose()

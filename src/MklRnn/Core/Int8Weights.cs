@@ -69,34 +69,37 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     /// acc (m, Rows) = q(A) W_q^T in int32, A quantized here; returns A's quantization. The caller
     /// dequantizes (mklrnn_dequantize_s32 or a fused *_forward_s32 step).
     /// </summary>
-    public ActivationQuantization MultiplyInt32(int m, float* a, int lda)
+    /// <remarks>The codes and the result are rows [row0, row0 + m) of <see cref="QuantizedInput"/> and <see cref="Accumulator"/>.</remarks>
+    public ActivationQuantization MultiplyInt32(int m, float* a, int lda, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, lda, 0f, Rows);
+        CheckProduct(m, lda, 0f, Rows, row0);
         if (m == 0) return new ActivationQuantization(1f, 0, ActivationMax); // nothing to quantize
         var minMax = stackalloc float[2];
         Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
         var quant = ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
-        Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a, Cols), "mklrnn_quantize_u8");
-        MultiplyQuantized(m);
+        Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a + (long)row0 * Cols, Cols),
+            "mklrnn_quantize_u8");
+        MultiplyQuantized(m, row0);
         return quant;
     }
 
-    /// <summary>acc (m, Rows) = A W_q^T in int32 with A's codes already in <see cref="QuantizedInput"/> (m rows).</summary>
-    public void MultiplyQuantized(int m)
+    /// <summary>acc rows [row0, row0 + m) = A W_q^T in int32 with A's codes already in those rows of <see cref="QuantizedInput"/>.</summary>
+    public void MultiplyQuantized(int m, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, Cols, 0f, Rows);
+        CheckProduct(m, Cols, 0f, Rows, row0);
         if (m == 0) return;
-        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a, Cols, _packed, Cols, _acc, AccumulatorStride);
+        Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a + (long)row0 * Cols, Cols, _packed, Cols,
+            _acc + (long)row0 * AccumulatorStride, AccumulatorStride);
     }
 
-    public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc)
+    public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc, int row0 = 0)
     {
-        CheckProduct(m, lda, beta, ldc);
+        CheckProduct(m, lda, beta, ldc, row0);
         if (m == 0) return;
-        ActivationQuantization quant = MultiplyInt32(m, a, lda);
-        Status.ThrowIfFailed(NativeShim.DequantizeS32(m, Rows, _acc, AccumulatorStride, quant.Scale, quant.ZeroPoint, _scale, _colSum,
+        ActivationQuantization quant = MultiplyInt32(m, a, lda, row0);
+        Status.ThrowIfFailed(NativeShim.DequantizeS32(m, Rows, _acc + (long)row0 * AccumulatorStride, AccumulatorStride, quant.Scale, quant.ZeroPoint, _scale, _colSum,
             beta == 1f ? 1 : 0, c, ldc), "mklrnn_dequantize_s32");
     }
 

@@ -38,13 +38,18 @@ internal abstract unsafe class ReducedPrecisionWeights : IDisposable
 
     public int MaxM { get; }
 
-    /// <summary>C (m, Rows) = A (m, Cols) W^T + beta C, beta 0 (overwrite) or 1 (accumulate).</summary>
-    public abstract void Multiply(int m, float* a, int lda, float beta, float* c, int ldc);
+    /// <summary>
+    /// C (m, Rows) = A (m, Cols) W^T + beta C, beta 0 (overwrite) or 1 (accumulate). The per-call scratch (A's
+    /// reduced copy, int8's accumulator) is rows [row0, row0 + m) of the MaxM rows, so two threads may multiply at
+    /// once on disjoint row ranges (the batch split).
+    /// </summary>
+    public abstract void Multiply(int m, float* a, int lda, float beta, float* c, int ldc, int row0 = 0);
 
     /// <summary>The checks every product makes before MKL sees its arguments.</summary>
-    protected void CheckProduct(int m, int lda, float beta, int ldc)
+    protected void CheckProduct(int m, int lda, float beta, int ldc, int row0 = 0)
     {
         if ((uint)m > (uint)MaxM) throw new ArgumentOutOfRangeException(nameof(m), $"{Name}: m = {m} outside [0, {MaxM}] (packed for {MaxM} rows)");
+        if (row0 < 0 || (long)row0 + m > MaxM) throw new ArgumentOutOfRangeException(nameof(row0), $"{Name}: rows [{row0}, {(long)row0 + m}) outside [0, {MaxM}]");
         if (lda < Cols) throw new ArgumentOutOfRangeException(nameof(lda), $"{Name}: lda = {lda} < {Cols}");
         if (ldc < Rows) throw new ArgumentOutOfRangeException(nameof(ldc), $"{Name}: ldc = {ldc} < {Rows}");
         if (beta != 0f && beta != 1f) throw new ArgumentOutOfRangeException(nameof(beta), beta, "beta must be 0 or 1");

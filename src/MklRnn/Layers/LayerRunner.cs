@@ -26,6 +26,7 @@ internal sealed unsafe class LayerRunner
     private Action<int>? _directionJob;
     private ColumnSplitSteps? _columnSplit;
     private BatchSplitSteps? _batchSplit;
+    private ReducedPrecisionBatchSplit? _reducedBatchSplit;
     private CallState _call;
 
     public LayerRunner(RnnConfig config, LayerDirection[] cells, Cell cell, SequencePlan plan, RowLayout layout, ThreadPair pair)
@@ -108,7 +109,12 @@ internal sealed unsafe class LayerRunner
         ld.Prepare(_plan.TotalRows, _plan.BatchSize, call.Training, packWeights: reduced == null);
         LoadState(call.H0, call.C0, s, ld);
         var y = LayerRows.OfDirection(call.Y, Config.OutputSize, d, ld.Hout);
-        if (reduced != null)
+        if (reduced != null && ReducedPrecisionBatchSplit.Applies(Config, _plan, TwoThreads))
+        {
+            LastForwardLoop = StepLoopKind.ReducedPrecisionBatchSplit;
+            (_reducedBatchSplit ??= new ReducedPrecisionBatchSplit(_pair)).Forward(reduced, ld, _plan, call.X, y);
+        }
+        else if (reduced != null)
         {
             LastForwardLoop = StepLoopKind.ReducedPrecision;
             ReducedPrecisionSteps.Forward(reduced, ld, _plan, call.X, y);

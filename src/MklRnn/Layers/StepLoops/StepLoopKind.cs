@@ -14,4 +14,7 @@ internal enum StepLoopKind
 
     /// <summary>Inference with bf16/int8 GEMMs, one thread (<see cref="ReducedPrecisionSteps"/>).</summary>
     ReducedPrecision,
+
+    /// <summary>Inference with bf16/int8 GEMMs, two threads each running every step of half the batch (<see cref="ReducedPrecisionBatchSplit"/>).</summary>
+    ReducedPrecisionBatchSplit,
 }

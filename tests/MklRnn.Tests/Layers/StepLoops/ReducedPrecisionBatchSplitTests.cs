@@ -1,0 +1,85 @@
+using MklRnn.Interop;
+using MklRnn.Layers;
+using MklRnn.Layers.StepLoops;
+using MklRnn.Threading;
+using P = MklRnn.Precision;
+
+namespace MklRnn.Tests.Layers.StepLoops;
+
+/// <summary>
+/// The reduced-precision batch split (two threads, each every step of half the batch) against the one-thread loop on
+/// the same stack. bf16 rounds element-wise, and int8 LSTM / tanh-RNN steps read fixed-range codes after step 0 (with
+/// h0 = 0 step 0's codes are the same per half as for the whole batch): those must match bit for bit. The other int8
+/// cells quantize each step's h with its own range, per half here, so they only stay close.
+/// </summary>
+public class ReducedPrecisionBatchSplitTests
+{
+    [Theory]
+    [InlineData(P.BFloat16, CellKind.Lstm, false)]
+    [InlineData(P.BFloat16, CellKind.Gru, true)]
+    [InlineData(P.BFloat16, CellKind.RnnRelu, false)]
+    [InlineData(P.Int8, CellKind.Lstm, false)]
+    [InlineData(P.Int8, CellKind.Lstm, true)]
+    [InlineData(P.Int8, CellKind.RnnTanh, true)]
+    public void MatchesTheOneThreadLoopBitForBit(P precision, CellKind cell, bool lengths) =>
+        Compare(new RnnConfig(cell, 6, 20, numLayers: 2), precision, lengths, zeroH0: precision == P.Int8, exact: true);
+
+    [Theory]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.RnnRelu)]
+    public void Int8CellsWithPerStepRangesStayClose(CellKind cell) =>
+        Compare(new RnnConfig(cell, 6, 20, numLayers: 2), P.Int8, lengths: true, zeroH0: false, exact: false);
+
+    [Fact]
+    public void Int8LstmWithProjectionStaysClose() =>
+        Compare(new RnnConfig(CellKind.Lstm, 6, 20) { ProjSize = 7 }, P.Int8, lengths: false, zeroH0: false, exact: false);
+
+    private static void Compare(RnnConfig config, P precision, bool lengths, bool zeroH0, bool exact)
+    {
+        int previous = Mkl.SetNumThreadsLocal(2); // the split runs on MKL's team
+        try
+        {
+            Assert.True(ThreadPair.UsesTeam, "the batch split needs MKL on two or more threads");
+            CompareOnTwoThreads(config, precision, lengths, zeroH0, exact);
+        }
+        finally
+        {
+            Mkl.SetNumThreadsLocal(previous);
+        }
+    }
+
+    private static void CompareOnTwoThreads(RnnConfig config, P precision, bool lengths, bool zeroH0, bool exact)
+    {
+        const int T = 7, N = 16;
+        using var split = new RecurrentStack(config, seed: 3) { UseSideThread = true };
+        using var serial = new RecurrentStack(config, seed: 3) { UseSideThread = false };
+        split.PrepareInference(precision);
+        serial.PrepareInference(precision);
+        var rng = new Random(8);
+        float[] x = TestValues.Rand(rng, T * N * 6);
+        int S = config.NumLayers, Hout = config.OutputHiddenSize;
+        float[] h0 = zeroH0 ? new float[S * N * Hout] : TestValues.Rand(rng, S * N * Hout);
+        float[] c0 = config.Cell == CellKind.Lstm ? TestValues.Rand(rng, S * N * config.HiddenSize) : [];
+        int[] lens = lengths ? [7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1] : [];
+        var (y1, y2) = (new float[T * N * config.OutputSize], new float[T * N * config.OutputSize]);
+        var (h1, h2) = (new float[h0.Length], new float[h0.Length]);
+        for (int repeat = 0; repeat < 2; repeat++) // the second run reuses the reduced weights and buffers
+        {
+            split.Forward(x, T, N, y1, h0, c0, h1, lengths: lens);
+            serial.Forward(x, T, N, y2, h0, c0, h2, lengths: lens);
+            Assert.Equal(StepLoopKind.ReducedPrecisionBatchSplit, split.LastForwardLoop);
+            Assert.Equal(StepLoopKind.ReducedPrecision, serial.LastForwardLoop);
+            if (exact)
+            {
+                Assert.Equal(y2, y1);
+                Assert.Equal(h2, h1);
+            }
+            else
+            {
+                // Each is within ~1e-2 of float32 on these shapes (docs/precision.md), so of each other.
+                float worst = y1.Zip(y2, (a, b) => Math.Abs(a - b)).Max();
+                Assert.True(worst < 0.05f, $"split vs one-thread int8: max |dy| {worst}");
+            }
+        }
+    }
+}
