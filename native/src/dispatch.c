@@ -495,13 +495,6 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
                               RO(out, ld_out), ld_out));
 }
 
-/* The input block is the one operand a step reads from memory (the (T*N, G*H) int32 projection, tens of MB; the
- * recurrent product, weights and gate rows are in L2): its next row is requested while this one is computed, where
- * the S7 profile showed the dequantization waiting on these loads. */
-static inline void prefetch_row(const int32_t* row, int64_t width) {
-  for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(row + j); /* one 64-byte line per 16 int32 */
-}
-
 /* Row loops of the *_forward_s32 functions: each row gets the dequantized input block (when given, overwriting
  * the fp32 gate row) and the dequantized recurrent product, then the fp32 row kernel runs on it while it is in
  * L1 (so the step reads each int32 block once and the gate rows are not streamed through memory twice). */
@@ -512,7 +505,7 @@ static inline void prefetch_row(const int32_t* row, int64_t width) {
 #define S32_CHUNK 4
 #define S32_INPUT_ROWS(width, out, ld_out)                                                                           \
   if (acc_x) {                                                                                                       \
-    for (int32_t p_ = r + m; p_ < r + 2 * m && p_ < n; ++p_) prefetch_row(acc_x + (ptrdiff_t)p_ * ld_acc_x, width);  \
+    for (int32_t p_ = r + m; p_ < r + 2 * m && p_ < n; ++p_) mklrnn_prefetch_row(acc_x + (ptrdiff_t)p_ * ld_acc_x, width);  \
     KERNEL(dequantize_s32, m, width, acc_x + (ptrdiff_t)r * ld_acc_x, ld_acc_x, x_scale, x_zero, wx_scale, wx_colsum, \
            0, out, ld_out);                                                                                          \
   }

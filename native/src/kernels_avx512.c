@@ -77,8 +77,7 @@ void mklrnn_avx512_lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32
   for (int32_t r = 0; r < n; ++r) {
     const int32_t* ar = acc + (ptrdiff_t)r * ld_acc;
     const int32_t* xr = acc_x + (ptrdiff_t)r * ld_acc_x;
-    if (r + 1 < n) /* the input block streams from memory: ask for the next row now */
-      for (int64_t j = 0; j < 4 * (int64_t)H; j += 16) _mm_prefetch((const char*)(xr + ld_acc_x + j), _MM_HINT_T0);
+    if (r + 1 < n) mklrnn_prefetch_row(xr + ld_acc_x, 4 * (int64_t)H);
     const float* cpr = c_prev + (ptrdiff_t)r * ld_cp;
     float* cr = c + (ptrdiff_t)r * ld_c;
     float* hr = h + (ptrdiff_t)r * ld_h;

@@ -41,8 +41,7 @@ internal sealed unsafe class ReducedPrecisionBatchSplit
 
     public void Forward(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x, LayerRows y)
     {
-        cell.Prepare(ld, plan.TotalRows, plan.BatchSize);
-        cell.ProjectInput(ld, x, plan.TotalRows);
+        ReducedPrecisionSteps.Project(cell, ld, plan, x);
         _cell = cell;
         _ld = ld;
         _plan = plan;
@@ -62,18 +61,8 @@ internal sealed unsafe class ReducedPrecisionBatchSplit
     /// <summary>One team thread: every step of its half of the batch (a team of one runs all rows).</summary>
     private void RunShare(int thread, int threads)
     {
-        ReducedPrecisionCell cell = _cell!;
-        LayerDirection ld = _ld!;
         SequencePlan plan = _plan!;
         int N = plan.BatchSize, split = threads == 1 ? N : N / 2;
-        int s0 = thread == 0 ? 0 : split, s1 = thread == 0 ? split : N;
-        int T = plan.SeqLength;
-        for (int k = 0; k < T; k++)
-        {
-            int t = ld.Reverse ? T - 1 - k : k;
-            int n = Math.Min(s1, plan.RowsAt(t)) - s0;
-            if (n <= 0) continue;
-            cell.Step(ld, _y, n, plan.OffsetOf(t), chained: k > 0, s0);
-        }
+        ReducedPrecisionSteps.RunRows(_cell!, _ld!, plan, _y, thread == 0 ? 0 : split, thread == 0 ? split : N);
     }
 }

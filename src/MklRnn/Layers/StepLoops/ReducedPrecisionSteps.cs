@@ -13,13 +13,27 @@ internal static unsafe class ReducedPrecisionSteps
 {
     public static void Forward(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x, LayerRows y)
     {
+        Project(cell, ld, plan, x);
+        RunRows(cell, ld, plan, y, 0, plan.BatchSize);
+    }
+
+    /// <summary>The reduced weights made or refreshed for this call, then the input projections of all steps.</summary>
+    public static void Project(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x)
+    {
         cell.Prepare(ld, plan.TotalRows, plan.BatchSize);
         cell.ProjectInput(ld, x, plan.TotalRows);
+    }
+
+    /// <summary>Every step of batch rows [s0, s1) in loop order (the whole batch, or one thread's half in ReducedPrecisionBatchSplit).</summary>
+    public static void RunRows(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, LayerRows y, int s0, int s1)
+    {
         int T = plan.SeqLength;
         for (int k = 0; k < T; k++)
         {
             int t = ld.Reverse ? T - 1 - k : k;
-            cell.Step(ld, y, plan.RowsAt(t), plan.OffsetOf(t), chained: k > 0);
+            int n = Math.Min(s1, plan.RowsAt(t)) - s0;
+            if (n <= 0) continue;
+            cell.Step(ld, y, n, plan.OffsetOf(t), chained: k > 0, s0);
         }
     }
 }
