@@ -6,7 +6,8 @@
 # Environment: ANCHORS (the built anchors folder, default ../shared/anchors), ENGINES (names to run, default all),
 # ROUNDS (default 3),
 # BASE_DLL (a second mklrnn.dll, e.g. a copy of an earlier build: adds base-mklrnn-int8 and base-mklrnn-bf16 rows,
-# so a change is measured against its predecessor in the same interleaved run).
+# so a change is measured against its predecessor in the same interleaved run), or BASE_ENV (variables for the same
+# mklrnn.dll's base rows, e.g. BASE_ENV=MKLRNN_STEP_PROJECTION=0: an A/B of a switch).
 # After the rounds, a summary: each engine's median of its round medians, and for each precision the ratio
 # MklRnn / oneDNN round by round (the two ran seconds apart: the machine's drift cancels), its median, and in how
 # many rounds MklRnn was the faster; then MklRnn f32 / MklRnn bf16 and int8 (the speed-ups).
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 A=${ANCHORS:-../shared/anchors}
 B="dotnet src/MklRnn.Cli/bin/Release/net10.0/mklrnn.dll bench"
 BASE=${BASE_DLL:+dotnet $BASE_DLL bench}
+[[ -n "${BASE_ENV:-}" ]] && BASE="env $BASE_ENV $B"
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 for round in $(seq "${ROUNDS:-3}"); do

@@ -21,6 +21,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private ReducedPrecisionWeights? _ih, _hh, _hn, _hr; // W_ih; W_hh (original GRU: W_hrz); W_hn; W_hr
     private int _ihVersion = -1, _hhVersion = -1, _hrVersion = -1;
     private ActivationQuantization _inputQuantization; // int8: of the last ProjectInput, whose int32 rows Step dequantizes
+    private bool _inputProductsPerStep;                // the last ProjectInput made only the operand; each Step makes its rows' product
+    private ActivationQuantization? _initialStateQuantization; // int8: h0's range over the whole batch, for a first step on part of it
     private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
     private int _ldG;                    // the gate rows' leading dimension: G*H padded (SizeMath.PaddedLeadingDimension)
     private readonly int[] _chainedRows = new int[2]; // per batch half (s0 = 0 or not): rows of h whose GEMM operand (int8
@@ -61,14 +63,58 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     }
 
     /// <summary>
-    /// gates (rows, G*H) = x (rows, I) W_ih^T: the input projections of all steps. int8 keeps the int32 result
-    /// and <see cref="Step"/> dequantizes each step's rows inside the fused step kernel, row by row (from L2), instead of
-    /// one pass over all R rows here that writes the (R, G*H) gates to memory and reads them back later.
+    /// Whether each step should make its own rows' input product (<see cref="ProjectInput"/>'s productsPerStep) for
+    /// steps of stepRows rows: from <see cref="StepProductsMinRows"/> rows a step, and while the reduced W_ih fits in
+    /// <see cref="StepProductsMaxWeightBytes"/>. A step's product reads all of W_ih again; it saves writing the
+    /// step's rows of the whole-call (R, G*H) block to memory and reading them back. With W_ih in a core's L2 that is
+    /// a gain (S7 int8 0.79x, bf16 0.89x; S6 0.95x); with W_ih from L3 each step (S1 bf16, 2 MB) a loss (1.16x).
+    /// Measured in docs/precision.md, phase 5.
     /// </summary>
-    public void ProjectInput(LayerDirection d, float* x, int rows)
+    public bool MakesProductsPerStep(LayerDirection d, int stepRows) =>
+        StepProductsEnabled && stepRows >= StepProductsMinRows
+        && (long)d.I * d.GH * (_ih is Int8Weights ? sizeof(sbyte) : sizeof(ushort)) <= StepProductsMaxWeightBytes;
+
+    /// <summary>Below this a step's product costs more than it saves (S2, N = 1: 1.44x slower), and the whole-call block is small.</summary>
+    public const int StepProductsMinRows = 8;
+
+    /// <summary>A core's L2 on the Xeon and EPYC servers this engine targets (1-2 MB; Zen 5 here: 1 MB).</summary>
+    public const long StepProductsMaxWeightBytes = 1L << 20;
+
+    private static readonly bool StepProductsEnabled = Environment.GetEnvironmentVariable("MKLRNN_STEP_PRODUCTS") != "0"; // A/B
+
+    /// <summary>
+    /// The input projections of all steps, x (rows, I) W_ih^T. Without productsPerStep: bf16 writes the fp32 gates
+    /// (rows, G*H); int8 keeps the int32 result, and <see cref="Step"/> dequantizes each step's rows inside the fused
+    /// step kernel instead of a pass over all rows here. With productsPerStep (<see cref="MakesProductsPerStep"/>) only
+    /// the GEMM operand is made here (x converted to bf16, or quantized to u8 on the range of all its rows, as
+    /// without), and each <see cref="Step"/> multiplies its own rows just before its kernel reads the result: the
+    /// same numbers, from L2.
+    /// </summary>
+    public void ProjectInput(LayerDirection d, float* x, int rows, bool productsPerStep = false)
     {
-        if (_ih is Int8Weights q) _inputQuantization = q.MultiplyInt32(rows, x, d.I);
-        else _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, _ldG);
+        _inputProductsPerStep = productsPerStep;
+        switch (_ih)
+        {
+            case Int8Weights q:
+                _inputQuantization = productsPerStep ? q.Quantize(rows, x, d.I) : q.MultiplyInt32(rows, x, d.I);
+                break;
+            case Bf16Weights b when productsPerStep:
+                b.Convert(rows, x, d.I);
+                break;
+            default:
+                _ih!.Multiply(rows, x, d.I, 0f, d.Gates.Pointer, _ldG);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// int8: from now on a first (unchained) step quantizes h0 on the range of all batch rows of h0, not of the rows it
+    /// runs, so threads that run halves of the batch (ReducedPrecisionBatchSplit) take the same codes as one thread
+    /// running all rows: the result does not depend on the thread count. null: each first step takes its rows' range.
+    /// </summary>
+    public void ShareInitialStateRange(LayerDirection? d, int batch)
+    {
+        _initialStateQuantization = d != null && _hh is Int8Weights q ? q.RangeOf(batch, d.HState.Pointer, d.Hout) : null;
     }
 
     /// <summary>
@@ -86,11 +132,13 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         int H = d.H, P = d.Hout, GH = d.GH;
         ref int chainedRows = ref _chainedRows[s0 == 0 ? 0 : 1];
         var qi = _ih as Int8Weights;
-        // bf16: the gate rows of this step hold its fp32 input projection (ProjectInput). int8 keeps the projection
-        // in int32 and dequantizes it in the step, so the gate rows are only the step's scratch: the first n rows,
-        // reused every step, stay in L2 instead of streaming an (R, G*H) fp32 block through memory once more.
-        float* gates = d.Gates.Pointer + (qi != null ? (long)s0 : (long)o + s0) * _ldG;
+        // bf16: the gate rows of this step hold its fp32 input projection: ProjectInput's rows o + s0 on, or, with
+        // products per step, the first rows (from s0), where it is made here. int8 keeps the projection in int32 and
+        // dequantizes it in the step, so the gate rows are only the step's scratch: the first n rows, reused every
+        // step, stay in L2 instead of streaming an (R, G*H) fp32 block through memory once more.
+        float* gates = d.Gates.Pointer + (qi != null || _inputProductsPerStep ? (long)s0 : (long)o + s0) * _ldG;
         int ldG = _ldG;
+        if (qi == null && _inputProductsPerStep) ((Bf16Weights)_ih!).MultiplyConverted(n, 0f, gates, ldG, row0: o + s0);
         float* h = d.HState.Pointer + (long)s0 * P;
         float* y = rows.Row(o + s0);
         float* bIh = d.Weights.BiasIh.DataPointer, bHh = d.Weights.BiasHh.DataPointer;
@@ -105,6 +153,12 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 aq = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
                 q.MultiplyQuantized(n, s0);
             }
+            else if (!chained && _initialStateQuantization is { } shared)
+            {
+                aq = shared;
+                q.QuantizeWith(aq, n, h, P, s0);
+                q.MultiplyQuantized(n, s0);
+            }
             else
                 aq = q.MultiplyInt32(n, h, P, s0);
         }
@@ -113,9 +167,12 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         byte* hq = q != null && _boundedState ? q.QuantizedInput + (long)s0 * P : null;
         chainedRows = hq != null ? n : 0;
         int* acc = q != null ? q.Accumulator + (long)s0 * q.AccumulatorStride : null;
-        // int8: the input projection's int32 rows of this step, dequantized inside the fused step (or, for the
-        // original GRU, which has no fused step, here); bf16 wrote them to the gates as fp32 in ProjectInput.
-        int* accX = qi != null ? qi.Accumulator + ((long)o + s0) * qi.AccumulatorStride : null;
+        // int8: the input projection's int32 rows of this step (with products per step made here, into the first
+        // rows), dequantized inside the fused step (or, for the original GRU, which has no fused step, here).
+        int* accX = qi == null ? null
+            : _inputProductsPerStep ? qi.Accumulator + (long)s0 * qi.AccumulatorStride
+            : qi.Accumulator + ((long)o + s0) * qi.AccumulatorStride;
+        if (qi != null && _inputProductsPerStep) qi.MultiplyQuantized(n, o + s0, accRow0: s0);
         int ldX = qi != null ? qi.AccumulatorStride : GH, ldAcc = q != null ? q.AccumulatorStride : GH;
         float xScale = _inputQuantization.Scale;
         int xZero = _inputQuantization.ZeroPoint;

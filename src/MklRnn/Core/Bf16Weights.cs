@@ -42,6 +42,15 @@ internal sealed unsafe class Bf16Weights : ReducedPrecisionWeights
         MultiplyConverted(m, beta, c, ldc, row0);
     }
 
+    /// <summary>A (m, Cols) converted to bf16 into rows [row0, row0 + m) of <see cref="ConvertedInput"/>, for later products.</summary>
+    public void Convert(int m, float* a, int lda, int row0 = 0)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, lda, 0f, Rows, row0);
+        if (m == 0) return;
+        Status.ThrowIfFailed(NativeShim.F32ToBf16(m, Cols, a, lda, _a + (long)row0 * Cols, Cols), "mklrnn_f32_to_bf16");
+    }
+
     /// <summary>C (m, Rows) = A W^T + beta C with A already in bf16 in rows [row0, row0 + m) of <see cref="ConvertedInput"/>.</summary>
     public void MultiplyConverted(int m, float beta, float* c, int ldc, int row0 = 0)
     {

@@ -74,24 +74,51 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
         CheckProduct(m, lda, 0f, Rows, row0);
-        if (m == 0) return new ActivationQuantization(1f, 0, ActivationMax); // nothing to quantize
-        var minMax = stackalloc float[2];
-        Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
-        var quant = ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
-        Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a + (long)row0 * Cols, Cols),
-            "mklrnn_quantize_u8");
+        ActivationQuantization quant = Quantize(m, a, lda, row0);
         MultiplyQuantized(m, row0);
         return quant;
     }
 
-    /// <summary>acc rows [row0, row0 + m) = A W_q^T in int32 with A's codes already in those rows of <see cref="QuantizedInput"/>.</summary>
-    public void MultiplyQuantized(int m, int row0 = 0)
+    /// <summary>A (m, Cols) quantized on its own range into rows [row0, row0 + m) of <see cref="QuantizedInput"/>; returns the quantization.</summary>
+    public ActivationQuantization Quantize(int m, float* a, int lda, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, Cols, 0f, Rows, row0);
+        CheckProduct(m, lda, 0f, Rows, row0);
+        if (m == 0) return new ActivationQuantization(1f, 0, ActivationMax); // nothing to quantize
+        ActivationQuantization quant = RangeOf(m, a, lda);
+        QuantizeWith(quant, m, a, lda, row0);
+        return quant;
+    }
+
+    /// <summary>The per-tensor quantization of A (m, Cols): its min/max range on the activation codes.</summary>
+    public ActivationQuantization RangeOf(int m, float* a, int lda)
+    {
+        var minMax = stackalloc float[2];
+        Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
+        return ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
+    }
+
+    /// <summary>A (m, Cols) quantized with quant into rows [row0, row0 + m) of <see cref="QuantizedInput"/>.</summary>
+    public void QuantizeWith(ActivationQuantization quant, int m, float* a, int lda, int row0 = 0)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, lda, 0f, Rows, row0);
+        Status.ThrowIfFailed(NativeShim.QuantizeU8(m, Cols, a, lda, quant.InverseScale, quant.ZeroPoint, quant.Max, _a + (long)row0 * Cols, Cols),
+            "mklrnn_quantize_u8");
+    }
+
+    /// <summary>
+    /// acc rows [accRow0, accRow0 + m) = A W_q^T in int32, A's codes already in rows [row0, row0 + m) of
+    /// <see cref="QuantizedInput"/>; accRow0 defaults to row0.
+    /// </summary>
+    public void MultiplyQuantized(int m, int row0 = 0, int accRow0 = -1)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        if (accRow0 < 0) accRow0 = row0;
+        CheckProduct(m, Cols, 0f, Rows, Math.Max(row0, accRow0));
         if (m == 0) return;
         Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a + (long)row0 * Cols, Cols, _packed, Cols,
-            _acc + (long)row0 * AccumulatorStride, AccumulatorStride);
+            _acc + (long)accRow0 * AccumulatorStride, AccumulatorStride);
     }
 
     public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc, int row0 = 0)

@@ -17,13 +17,16 @@ public class Int8LstmReferenceTests
 {
     private const int Qmax = 255;
 
+    /// <summary>N = 3 projects the input of all steps at once; N = 16 (ReducedPrecisionCell.StepProductsMinRows) has each step make its own rows' product.</summary>
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(true, true)]
-    public void Int8LstmMatchesTheScalarReference(bool withInitialState, bool twoThreads)
+    [InlineData(false, false, 3)]
+    [InlineData(true, false, 3)]
+    [InlineData(true, true, 3)]
+    [InlineData(true, false, 16)]
+    [InlineData(true, true, 16)]
+    public void Int8LstmMatchesTheScalarReference(bool withInitialState, bool twoThreads, int N)
     {
-        const int T = 7, N = 3, I = 5, H = 24;
+        const int T = 7, I = 5, H = 24;
         var config = new RnnConfig(CellKind.Lstm, I, H);
         using var stack = new RecurrentStack(config, seed: 11) { UseSideThread = twoThreads };
         stack.PrepareInference(P.Int8);

@@ -54,6 +54,12 @@ public class ReducedPrecisionStackTests(ITestOutputHelper log)
     public void OutputsStayWithinTheStatisticalBound(string name, P precision) =>
         Compare(Configs[name], precision, T: 6, N: 5, lengths: [6, 3, 5, 6, 1], statistical: true);
 
+    /// <summary>From ReducedPrecisionCell.StepProductsMinRows rows a step, each step makes its rows' input product.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void StepProductsStayWithinTheStatisticalBound(string name, P precision) =>
+        Compare(Configs[name], precision, T: 6, N: 10, lengths: [6, 3, 5, 6, 1, 2, 6, 4, 5, 6], statistical: true);
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void OneStepIsWithinTheWorstCaseBound(string name, P precision) =>
@@ -90,10 +96,12 @@ public class ReducedPrecisionStackTests(ITestOutputHelper log)
     [InlineData(P.BFloat16, CellKind.Lstm)]
     [InlineData(P.Int8, CellKind.Lstm)]
     [InlineData(P.Int8, CellKind.Gru)]
-    public void SteppedInferenceUsesThePrecision(P precision, CellKind cell)
+    [InlineData(P.BFloat16, CellKind.Lstm, 12)] // the whole-sequence forward makes each step's input product in the step
+    [InlineData(P.BFloat16, CellKind.Gru, 12)]
+    public void SteppedInferenceUsesThePrecision(P precision, CellKind cell, int N = 3)
     {
         var config = new RnnConfig(cell, 6, 10, numLayers: 2);
-        const int T = 5, N = 3;
+        const int T = 5;
         float[] x = Uniform(new Random(9), T * N * 6, 1f);
         float[] Run(P p, bool stepped)
         {
