@@ -45,13 +45,13 @@ internal sealed unsafe class LayerDirection(DirectionWeights weights) : IDisposa
 
     /// <summary>
     /// Sizes every buffer a call of rows packed rows and batch rows needs (no allocation when the shape
-    /// did not grow) and takes the packed weights for it (repacked where the parameters changed), unless
-    /// packWeights is false (a reduced-precision forward packs its own).
+    /// did not grow) and takes the packed weights for it (repacked where the parameters changed). reducedPrecision: a
+    /// reduced-precision forward packs its own weights and sizes the gate rows it uses (ReducedPrecisionCell.Prepare).
     /// </summary>
-    public void Prepare(long rows, int batch, bool training, bool packWeights = true)
+    public void Prepare(long rows, int batch, bool training, bool reducedPrecision = false)
     {
         long r = rows, n = batch;
-        Gates.Ensure(r * GH);
+        if (!reducedPrecision) Gates.Ensure(r * GH);
         HState.Ensure(n * Hout);
         bool lstm = Config.Cell == CellKind.Lstm, gru = Config.Cell == CellKind.Gru;
         if (lstm) CState.Ensure(n * H);
@@ -76,7 +76,7 @@ internal sealed unsafe class LayerDirection(DirectionWeights weights) : IDisposa
             if (Config.ProjSize > 0) DhP.Ensure(r * Hout);
             Scratch.Ensure(n * H);
         }
-        if (packWeights) _packed = Weights.Packed(batch, training);
+        if (!reducedPrecision) _packed = Weights.Packed(batch, training);
     }
 
     public void Dispose()

@@ -41,7 +41,10 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     {
         int H = d.H, P = d.Hout;
         _ldG = SizeMath.PaddedLeadingDimension(d.GH, sizeof(float));
-        d.Gates.Ensure((long)rows * _ldG); // LayerDirection.Prepare sized it for rows of G*H
+        // The gate rows (LayerDirection.Prepare leaves them to this cell): bf16's whole-call projection keeps every
+        // step's rows; int8 and products per step use a step's rows as scratch.
+        bool everyStepsRows = _precision == Precision.BFloat16 && !MakesProductsPerStep(d, batch);
+        d.Gates.Ensure((everyStepsRows ? rows : (long)batch) * _ldG);
         if (_ih == null || _ihVersion != d.Weights.WeightIh.Version || _ih.MaxM < rows)
         {
             Replace(ref _ih, d.Weights.WeightIh.Name, d.Weights.WeightIh.DataPointer, d.GH, d.I, rows);

@@ -106,7 +106,7 @@ internal sealed unsafe class LayerRunner
         int s = call.Layer * Config.Directions + d;
         LayerDirection ld = _cells[s];
         ReducedPrecisionCell? reduced = call.Training ? null : Reduced?[s];
-        ld.Prepare(_plan.TotalRows, _plan.BatchSize, call.Training, packWeights: reduced == null);
+        ld.Prepare(_plan.TotalRows, _plan.BatchSize, call.Training, reducedPrecision: reduced != null);
         LoadState(call.H0, call.C0, s, ld);
         var y = LayerRows.OfDirection(call.Y, Config.OutputSize, d, ld.Hout);
         if (reduced != null && ReducedPrecisionBatchSplit.Applies(Config, _plan, TwoThreads))

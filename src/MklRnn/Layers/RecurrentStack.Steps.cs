@@ -51,7 +51,7 @@ public sealed unsafe partial class RecurrentStack
             {
                 LayerDirection ld = _cells[l];
                 ReducedPrecisionCell? reduced = training ? null : _reduced?[l];
-                ld.Prepare(rows, batchSize, training, packWeights: reduced == null);
+                ld.Prepare(rows, batchSize, training, reducedPrecision: reduced != null);
                 reduced?.Prepare(ld, batchSize, batchSize);
                 _outputs[l].Ensure(rows * Config.OutputSize);
                 _runner.LoadState(pH0, pC0, l, ld);

@@ -47,16 +47,11 @@ public class KernelThreadsTests
         float[] gradSplit = stack.Parameters[1].Grad.ToArray();
 
         // MKL limited to one thread on this thread: the engine then asks the kernels for one thread too.
-        int previous = Mkl.SetNumThreadsLocal(1);
-        try
+        using (MklLocalThreads.Set(1))
         {
             stack.ZeroGrad();
             stack.Forward(x, T, N, yOne, training: true);
             stack.Backward(dy, dxOne);
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
         }
         float[] gradOne = stack.Parameters[1].Grad.ToArray();
         // Not bitwise: MKL's GEMMs may sum in another order with another thread count.

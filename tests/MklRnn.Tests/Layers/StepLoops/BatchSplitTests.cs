@@ -88,15 +88,10 @@ public class BatchSplitTests
             stack.Forward(x, T, N, y, lengths: lengths, training: true);
             stack.Backward(y, gx);
         }
-        int previous = Mkl.SetNumThreadsLocal(2);
-        try
+        using (MklLocalThreads.Set(2))
         {
             AssertSteadyStateAllocatesNothing(Calls);
             Assert.Equal(StepLoopKind.BatchSplit, stack.LastBackwardLoop); // the path this test is about ran
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
         }
     }
 
@@ -109,22 +104,15 @@ public class BatchSplitTests
     [InlineData(true)]
     public void BidirectionalMatchesTheGeneralPathOnTheTeamAndOnTheSideThread(bool mklOnOneThread)
     {
-        int previous = mklOnOneThread ? Mkl.SetNumThreadsLocal(1) : 0;
-        try
+        using MklLocalThreads mkl = mklOnOneThread ? MklLocalThreads.Set(1) : default;
+        Assert.Equal(!mklOnOneThread && Mkl.GetMaxThreads() >= 2, ThreadPair.UsesTeam);
+        using var run = new Run(Make("lstm_bidirectional", batchFirst: true), 9, withLengths: true);
+        for (int repeat = 0; repeat < 2; repeat++)
         {
-            Assert.Equal(!mklOnOneThread && Mkl.GetMaxThreads() >= 2, ThreadPair.UsesTeam);
-            using var run = new Run(Make("lstm_bidirectional", batchFirst: true), 9, withLengths: true);
-            for (int repeat = 0; repeat < 2; repeat++)
-            {
-                run.Forward(training: true);
-                run.AssertForwardEqual();
-                run.Backward();
-                run.AssertGradientsEqual();
-            }
-        }
-        finally
-        {
-            if (mklOnOneThread) Mkl.SetNumThreadsLocal(previous);
+            run.Forward(training: true);
+            run.AssertForwardEqual();
+            run.Backward();
+            run.AssertGradientsEqual();
         }
     }
 
@@ -167,7 +155,7 @@ public class BatchSplitTests
         private readonly int _n;
         private readonly float[] _x, _h0, _c0, _dy, _dhN, _dcN;
         private readonly int[] _lengths;
-        private readonly int _previousMklThreads;
+        private readonly MklLocalThreads _mklThreads;
         private readonly (float[] y, float[] hN, float[] cN, float[] dx, float[] dh0, float[] dc0) _a, _b;
 
         public Run(RnnConfig config, int n, bool withLengths)
@@ -175,7 +163,7 @@ public class BatchSplitTests
             _n = n;
             // The batch split runs on MKL's team: two MKL threads on this test's thread, whatever an
             // earlier test left as the process-wide setting.
-            _previousMklThreads = Mkl.SetNumThreadsLocal(2);
+            _mklThreads = MklLocalThreads.Set(2);
             _split = new RecurrentStack(config, seed: 4) { UseSideThread = true };
             _general = new RecurrentStack(config, seed: 4) { UseSideThread = false };
             var rng = new Random(n);
@@ -252,7 +240,7 @@ public class BatchSplitTests
         {
             _split.Dispose();
             _general.Dispose();
-            Mkl.SetNumThreadsLocal(_previousMklThreads);
+            _mklThreads.Dispose();
         }
 
         private static void AssertClose(float[] expected, float[] actual, string what)

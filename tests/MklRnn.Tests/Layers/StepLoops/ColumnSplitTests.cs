@@ -26,15 +26,10 @@ public class ColumnSplitTests
     [InlineData(CellKind.RnnTanh, 4, 24)]
     public void MatchesTheGeneralPathOnTheSideThreadWhenMklHasOneThread(CellKind cell, int batch, int hidden)
     {
-        int previous = Mkl.SetNumThreadsLocal(1);
-        try
+        using (MklLocalThreads.Set(1))
         {
             Assert.False(ThreadPair.UsesTeam);
             AssertSplitMatchesGeneral(cell, batch, hidden);
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
         }
     }
 

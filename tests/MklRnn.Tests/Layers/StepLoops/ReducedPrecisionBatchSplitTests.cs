@@ -37,20 +37,8 @@ public class ReducedPrecisionBatchSplitTests
 
     private static void Compare(RnnConfig config, P precision, bool lengths, bool exact)
     {
-        int previous = Mkl.SetNumThreadsLocal(2); // the split runs on MKL's team
-        try
-        {
-            Assert.True(ThreadPair.UsesTeam, "the batch split needs MKL on two or more threads");
-            CompareOnTwoThreads(config, precision, lengths, exact);
-        }
-        finally
-        {
-            Mkl.SetNumThreadsLocal(previous);
-        }
-    }
-
-    private static void CompareOnTwoThreads(RnnConfig config, P precision, bool lengths, bool exact)
-    {
+        using var mkl = MklLocalThreads.Set(2); // the split runs on MKL's team
+        Assert.True(ThreadPair.UsesTeam, "the batch split needs MKL on two or more threads");
         const int T = 7, N = 16;
         using var split = new RecurrentStack(config, seed: 3) { UseSideThread = true };
         using var serial = new RecurrentStack(config, seed: 3) { UseSideThread = false };
