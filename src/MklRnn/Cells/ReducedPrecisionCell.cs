@@ -24,6 +24,8 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     private bool _inputProductsPerStep;                // the last ProjectInput made only the operand; each Step makes its rows' product
     private ActivationQuantization? _initialStateQuantization; // int8: h0's range over the whole batch, for a first step on part of it
     private readonly bool _boundedState; // h_t lies in [-1, 1] after any step: LSTM without projection, tanh RNN
+    private readonly bool _boundedFromBoundedH0; // h_t lies in [-1, 1] when h0 does: GRU with linear before reset
+    private bool _chainsCodes; // int8, this sequence: each step's kernel writes h's fixed-range codes for the next step
     private int _ldG;                    // the gate rows' leading dimension: G*H padded (SizeMath.PaddedLeadingDimension)
     private readonly int[] _chainedRows = new int[2]; // per batch half (s0 = 0 or not): rows of h whose GEMM operand (int8
                                                       // codes, bf16) the last step left in _hh's A buffer
@@ -34,12 +36,17 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         _precision = precision;
         _activation = config.Cell == CellKind.RnnRelu ? NativeShim.ActRelu : NativeShim.ActTanh;
         _boundedState = (config.Cell == CellKind.Lstm && config.ProjSize == 0) || config.Cell == CellKind.RnnTanh;
+        // h_t = (1 - z) n + z h_{t-1} with z in (0, 1) and n = tanh(...): a convex combination of values in [-1, 1].
+        // (The original GRU's state kernel has no codes output; it keeps the per-step range.)
+        _boundedFromBoundedH0 = config.Cell == CellKind.Gru && config.LinearBeforeReset;
     }
 
     /// <summary>(Re)builds the reduced weights of d that changed, for projections of up to rows rows and steps of up to batch rows.</summary>
     public void Prepare(LayerDirection d, int rows, int batch)
     {
         int H = d.H, P = d.Hout;
+        _chainsCodes = false; // until StartSequence: the stepping API never chains
+        _initialStateQuantization = null;
         _ldG = SizeMath.PaddedLeadingDimension(d.GH, sizeof(float));
         // The gate rows (LayerDirection.Prepare leaves them to this cell): bf16's whole-call projection keeps every
         // step's rows; int8 and products per step use a step's rows as scratch.
@@ -111,13 +118,20 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     }
 
     /// <summary>
-    /// int8: from now on a first (unchained) step quantizes h0 on the range of all batch rows of h0, not of the rows it
-    /// runs, so threads that run halves of the batch (ReducedPrecisionBatchSplit) take the same codes as one thread
-    /// running all rows: the result does not depend on the thread count. null: each first step takes its rows' range.
+    /// int8, after <see cref="Prepare"/> and with h0 (batch rows) loaded, before the steps of a whole sequence: decides
+    /// whether the steps chain fixed-range codes of h (always where h is bounded whatever h0 is; for a GRU when h0 lies
+    /// in [-1, 1], checked here), and with shareInitialRange makes a first (unchained) step quantize h0 on the range
+    /// of all batch rows of h0 instead of the rows it runs, so threads that run halves of the batch
+    /// (ReducedPrecisionBatchSplit) take the same codes as one thread running all rows: the result does not depend on
+    /// the thread count.
     /// </summary>
-    public void ShareInitialStateRange(LayerDirection? d, int batch)
+    public void StartSequence(LayerDirection d, int batch, bool shareInitialRange)
     {
-        _initialStateQuantization = d != null && _hh is Int8Weights q ? q.RangeOf(batch, d.HState.Pointer, d.Hout) : null;
+        if (_hh is not Int8Weights q) return;
+        bool needRange = shareInitialRange || _boundedFromBoundedH0;
+        var (min, max) = needRange ? q.MinMaxOf(batch, d.HState.Pointer, d.Hout) : (0f, 0f);
+        _chainsCodes = _boundedState || (_boundedFromBoundedH0 && min >= -1f && max <= 1f);
+        _initialStateQuantization = shareInitialRange ? ActivationQuantization.ForRange(min, max, Int8Weights.ActivationMax, q.Name) : null;
     }
 
     /// <summary>
@@ -165,9 +179,9 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
             else
                 aq = q.MultiplyInt32(n, h, P, s0);
         }
-        // int8, bounded states: the kernel also writes h_t's fixed-range codes, the next chained step's operand.
+        // int8, bounded states (StartSequence): the kernel also writes h_t's fixed-range codes, the next chained step's operand.
         var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
-        byte* hq = q != null && _boundedState ? q.QuantizedInput + (long)s0 * P : null;
+        byte* hq = q != null && _chainsCodes ? q.QuantizedInput + (long)s0 * P : null;
         chainedRows = hq != null ? n : 0;
         int* acc = q != null ? q.Accumulator + (long)s0 * q.AccumulatorStride : null;
         // int8: the input projection's int32 rows of this step (with products per step made here, into the first

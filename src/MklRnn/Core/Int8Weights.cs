@@ -93,9 +93,18 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     /// <summary>The per-tensor quantization of A (m, Cols): its min/max range on the activation codes.</summary>
     public ActivationQuantization RangeOf(int m, float* a, int lda)
     {
+        var (min, max) = MinMaxOf(m, a, lda);
+        return ActivationQuantization.ForRange(min, max, ActivationMax, Name);
+    }
+
+    /// <summary>The smallest and largest value of A (m, Cols), NaN ignored (mklrnn_min_max).</summary>
+    public (float Min, float Max) MinMaxOf(int m, float* a, int lda)
+    {
+        ObjectDisposedException.ThrowIf(_packed == null, this);
+        CheckProduct(m, lda, 0f, Rows, 0);
         var minMax = stackalloc float[2];
         Status.ThrowIfFailed(NativeShim.MinMax(m, Cols, a, lda, minMax), "mklrnn_min_max");
-        return ActivationQuantization.ForRange(minMax[0], minMax[1], ActivationMax, Name);
+        return (minMax[0], minMax[1]);
     }
 
     /// <summary>A (m, Cols) quantized with quant into rows [row0, row0 + m) of <see cref="QuantizedInput"/>.</summary>

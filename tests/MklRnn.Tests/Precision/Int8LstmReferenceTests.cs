@@ -1,4 +1,5 @@
 using MklRnn.Layers;
+using static MklRnn.Tests.Precision.Int8Reference;
 using P = MklRnn.Precision;
 
 namespace MklRnn.Tests.Precision;
@@ -15,8 +16,6 @@ namespace MklRnn.Tests.Precision;
 /// </summary>
 public class Int8LstmReferenceTests
 {
-    private const int Qmax = 255;
-
     /// <summary>N = 3 projects the input of all steps at once; N = 16 (ReducedPrecisionCell.StepProductsMinRows) has each step make its own rows' product.</summary>
     [Theory]
     [InlineData(false, false, 3)]
@@ -79,63 +78,4 @@ public class Int8LstmReferenceTests
         }
         return y;
     }
-
-    private static (sbyte[] Q, float[] Scale) QuantizeWeights(float[] w, int rows, int cols)
-    {
-        var q = new sbyte[rows * cols];
-        var scale = new float[rows];
-        for (int j = 0; j < rows; j++)
-        {
-            float maxAbs = 0;
-            for (int k = 0; k < cols; k++) maxAbs = Math.Max(maxAbs, Math.Abs(w[j * cols + k]));
-            scale[j] = maxAbs > 0 ? maxAbs / 127f : 1f;
-            for (int k = 0; k < cols; k++)
-                q[j * cols + k] = (sbyte)Math.Clamp(Math.Round(w[j * cols + k] / (double)scale[j], MidpointRounding.ToEven), -127, 127);
-        }
-        return (q, scale);
-    }
-
-    private static (float Min, float Max) Range(float[] a) => (a.Min(), a.Max());
-
-    /// <summary>u8 codes: the range widened to contain 0 (or the fixed [-1, 1] grid), q = clamp(round(x / s)) + zp.</summary>
-    private static (byte[] Q, float Scale, int Zero) QuantizeActivations(float[] a, (float Min, float Max) range, bool fixedUnitRange = false)
-    {
-        float scale;
-        int zero;
-        if (fixedUnitRange)
-        {
-            scale = 1f / (Qmax / 2);
-            zero = Qmax - Qmax / 2;
-        }
-        else
-        {
-            double lo = Math.Min(range.Min, 0.0), hi = Math.Max(range.Max, 0.0);
-            if (hi - lo < 1e-30) return (new byte[a.Length], 1f, 0);
-            scale = (float)((hi - lo) / Qmax);
-            zero = (int)Math.Clamp(Math.Round(-lo / scale, MidpointRounding.ToEven), 0, Qmax);
-        }
-        float inverse = 1f / scale;
-        var q = new byte[a.Length];
-        for (int i = 0; i < a.Length; i++)
-            q[i] = (byte)(Math.Clamp(Math.Round(a[i] * inverse, MidpointRounding.ToEven), -zero, Qmax - zero) + zero);
-        return (q, scale, zero);
-    }
-
-    private static int Dot(byte[] a, int a0, sbyte[] w, int w0, int k)
-    {
-        int s = 0;
-        for (int i = 0; i < k; i++) s += a[a0 + i] * w[w0 + i];
-        return s;
-    }
-
-    private static int ColSum(sbyte[] w, int j, int k)
-    {
-        int s = 0;
-        for (int i = 0; i < k; i++) s += w[j * k + i];
-        return s;
-    }
-
-    private static float Dequantize(int acc, int zero, int colSum, float aScale, float wScale) => (acc - zero * colSum) * (aScale * wScale);
-
-    private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
 }

@@ -9,7 +9,7 @@ namespace MklRnn.Layers.StepLoops;
 /// then one team (MKL's own OpenMP threads, a <see cref="ThreadPair"/>) in which each thread runs every step of its half of the batch with single-threaded MKL
 /// and kernels (<see cref="ReducedPrecisionCell.Step"/> from row s0). Rows never interact in the recurrence, and at
 /// reduced precision neither do the halves' operands (bf16 rounding is element-wise; int8 codes are on the whole batch's
-/// h0 range at step 0, on the fixed range after), so the threads never meet inside the loop, where the one-thread loop
+/// h0 range at step 0, on the fixed range after where h is bounded), so the threads never meet inside the loop, where the one-thread loop
 /// (<see cref="ReducedPrecisionSteps"/>) forks MKL's team for each step's product and the shim's for each step's
 /// kernel. Each core reads all of W_hh every step (bf16 2 MB, int8 1 MB at H = 512), where MKL's split reads half.
 /// When it applies: <see cref="Applies"/>.
@@ -41,8 +41,7 @@ internal sealed unsafe class ReducedPrecisionBatchSplit
 
     public void Forward(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x, LayerRows y)
     {
-        ReducedPrecisionSteps.Project(cell, ld, plan, x);
-        cell.ShareInitialStateRange(ld, plan.BatchSize); // int8: both halves' step 0 on the whole batch's h0 range
+        ReducedPrecisionSteps.Project(cell, ld, plan, x, batchInHalves: true); // int8: both halves' step 0 on the whole batch's h0 range
         _cell = cell;
         _ld = ld;
         _plan = plan;
@@ -53,7 +52,6 @@ internal sealed unsafe class ReducedPrecisionBatchSplit
         }
         finally
         {
-            cell.ShareInitialStateRange(null, 0);
             _cell = null;
             _ld = null;
             _plan = null;

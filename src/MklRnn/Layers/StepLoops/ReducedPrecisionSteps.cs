@@ -19,11 +19,13 @@ internal static unsafe class ReducedPrecisionSteps
 
     /// <summary>
     /// The reduced weights made or refreshed for this call, then the input projections of all steps, or only their
-    /// operand where each step makes its own product (ReducedPrecisionCell.MakesProductsPerStep).
+    /// operand where each step makes its own product (ReducedPrecisionCell.MakesProductsPerStep). batchInHalves: the
+    /// steps run halves of the batch apart (ReducedPrecisionCell.StartSequence).
     /// </summary>
-    public static void Project(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x)
+    public static void Project(ReducedPrecisionCell cell, LayerDirection ld, SequencePlan plan, float* x, bool batchInHalves = false)
     {
         cell.Prepare(ld, plan.TotalRows, plan.BatchSize);
+        cell.StartSequence(ld, plan.BatchSize, shareInitialRange: batchInHalves);
         cell.ProjectInput(ld, x, plan.TotalRows, cell.MakesProductsPerStep(ld, plan.BatchSize));
     }
 

@@ -8,10 +8,10 @@ namespace MklRnn.Tests.Layers.StepLoops;
 
 /// <summary>
 /// The reduced-precision batch split (two threads, each every step of half the batch) against the one-thread loop on
-/// the same stack. bf16 rounds element-wise, and int8 LSTM / tanh-RNN steps read fixed-range codes after step 0, whose
-/// codes both halves take on the whole batch's h0 range (ReducedPrecisionCell.ShareInitialStateRange): those must match
-/// bit for bit, with any h0. The other int8 cells quantize each step's h with its own range, per half here, so they only
-/// stay close.
+/// the same stack. bf16 rounds element-wise, and int8 LSTM / tanh-RNN steps (and GRU steps from an h0 in [-1, 1]) read
+/// fixed-range codes after step 0, whose codes both halves take on the whole batch's h0 range
+/// (ReducedPrecisionCell.StartSequence): those must match bit for bit. The other int8 cells (and a GRU from an h0
+/// beyond [-1, 1]) quantize each step's h with its own range, per half here, so they only stay close.
 /// </summary>
 public class ReducedPrecisionBatchSplitTests
 {
@@ -22,20 +22,25 @@ public class ReducedPrecisionBatchSplitTests
     [InlineData(P.Int8, CellKind.Lstm, false)]
     [InlineData(P.Int8, CellKind.Lstm, true)]
     [InlineData(P.Int8, CellKind.RnnTanh, true)]
+    [InlineData(P.Int8, CellKind.Gru, true)]
     public void MatchesTheOneThreadLoopBitForBit(P precision, CellKind cell, bool lengths) =>
         Compare(new RnnConfig(cell, 6, 20, numLayers: 2), precision, lengths, exact: true);
 
     [Theory]
-    [InlineData(CellKind.Gru)]
-    [InlineData(CellKind.RnnRelu)]
-    public void Int8CellsWithPerStepRangesStayClose(CellKind cell) =>
-        Compare(new RnnConfig(cell, 6, 20, numLayers: 2), P.Int8, lengths: true, exact: false);
+    [InlineData(CellKind.Gru, 3f)] // h0 beyond [-1, 1]: a GRU's h is not bounded, every step takes its own range
+    [InlineData(CellKind.RnnRelu, 1f)]
+    public void Int8CellsWithPerStepRangesStayClose(CellKind cell, float h0Scale) =>
+        Compare(new RnnConfig(cell, 6, 20, numLayers: 2), P.Int8, lengths: true, exact: false, h0Scale);
+
+    [Fact]
+    public void Int8OriginalGruStaysClose() =>
+        Compare(new RnnConfig(CellKind.Gru, 6, 20, numLayers: 2) { LinearBeforeReset = false }, P.Int8, lengths: true, exact: false);
 
     [Fact]
     public void Int8LstmWithProjectionStaysClose() =>
         Compare(new RnnConfig(CellKind.Lstm, 6, 20) { ProjSize = 7 }, P.Int8, lengths: false, exact: false);
 
-    private static void Compare(RnnConfig config, P precision, bool lengths, bool exact)
+    private static void Compare(RnnConfig config, P precision, bool lengths, bool exact, float h0Scale = 1f)
     {
         using var mkl = MklLocalThreads.Set(2); // the split runs on MKL's team
         Assert.True(ThreadPair.UsesTeam, "the batch split needs MKL on two or more threads");
@@ -47,7 +52,7 @@ public class ReducedPrecisionBatchSplitTests
         var rng = new Random(8);
         float[] x = TestValues.Rand(rng, T * N * 6);
         int S = config.NumLayers, Hout = config.OutputHiddenSize;
-        float[] h0 = TestValues.Rand(rng, S * N * Hout);
+        float[] h0 = TestValues.Rand(rng, S * N * Hout).Select(v => v * h0Scale).ToArray();
         float[] c0 = config.Cell == CellKind.Lstm ? TestValues.Rand(rng, S * N * config.HiddenSize) : [];
         int[] lens = lengths ? [7, 7, 6, 6, 5, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1] : [];
         var (y1, y2) = (new float[T * N * config.OutputSize], new float[T * N * config.OutputSize]);
