@@ -52,11 +52,14 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         // step's rows; int8 and products per step use a step's rows as scratch.
         bool everyStepsRows = _precision == Precision.BFloat16 && !MakesProductsPerStep(d, batch);
         d.Gates.Ensure((everyStepsRows ? rows : (long)batch) * _ldG);
+        // int8: products per step write only a step's rows of W_ih's int32 result; the whole-call product all R.
+        int inputAccumulatorRows = MakesProductsPerStep(d, batch) ? batch : rows;
         if (_ih == null || _ihVersion != d.Weights.WeightIh.Version || _ih.MaxM < rows)
         {
-            Replace(ref _ih, d.Weights.WeightIh.Name, d.Weights.WeightIh.DataPointer, d.GH, d.I, rows);
+            Replace(ref _ih, d.Weights.WeightIh.Name, d.Weights.WeightIh.DataPointer, d.GH, d.I, rows, inputAccumulatorRows);
             _ihVersion = d.Weights.WeightIh.Version;
         }
+        else if (_ih is Int8Weights qi) qi.ReserveAccumulatorRows(inputAccumulatorRows);
         if (_hh == null || _hhVersion != d.Weights.WeightHh.Version || _hh.MaxM < batch)
         {
             bool original = d.Config.Cell == CellKind.Gru && !d.Config.LinearBeforeReset;
@@ -82,7 +85,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     /// </summary>
     public bool MakesProductsPerStep(LayerDirection d, int stepRows) =>
         StepProductsEnabled && stepRows >= StepProductsMinRows
-        && (long)d.I * d.GH * (_ih is Int8Weights ? sizeof(sbyte) : sizeof(ushort)) <= StepProductsMaxWeightBytes;
+        && (long)d.I * d.GH * (_precision == Precision.Int8 ? sizeof(sbyte) : sizeof(ushort)) <= StepProductsMaxWeightBytes;
 
     /// <summary>Below this a step's product costs more than it saves (S2, N = 1: 1.44x slower), and the whole-call block is small.</summary>
     public const int StepProductsMinRows = 8;
@@ -277,11 +280,11 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         }
     }
 
-    private void Replace(ref ReducedPrecisionWeights? slot, string name, float* w, int rows, int cols, int maxM)
+    private void Replace(ref ReducedPrecisionWeights? slot, string name, float* w, int rows, int cols, int maxM, int accumulatorRows = -1)
     {
         slot?.Dispose();
         slot = null; // a failed build leaves no stale weights behind
-        slot = ReducedPrecisionWeights.Create(_precision, name, w, rows, cols, cols, maxM);
+        slot = ReducedPrecisionWeights.Create(_precision, name, w, rows, cols, cols, maxM, accumulatorRows);
     }
 
     public void Dispose()

@@ -19,9 +19,11 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     private float* _scale;  // (Rows) per-output-channel weight scales
     private int* _colSum;   // (Rows) sum over k of the int8 weights of each output channel
     private byte* _a;       // (MaxM, Cols) the u8 A of the current product
-    private int* _acc;      // (MaxM, AccumulatorStride) the int32 result of the current product
+    private int* _acc;      // (AccumulatorRows, AccumulatorStride) the int32 result of the current product
 
-    public Int8Weights(string name, float* w, int rows, int cols, int ld, int maxM) : base(name, rows, cols, ld, maxM)
+    /// <summary>accumulatorRows: the int32 result's rows (default maxM; fewer where each product writes only a few rows
+    /// of a long A, <see cref="MultiplyQuantized"/>'s accRow0).</summary>
+    public Int8Weights(string name, float* w, int rows, int cols, int ld, int maxM, int accumulatorRows = -1) : base(name, rows, cols, ld, maxM)
     {
         if (cols > MaxCols)
             throw new ArgumentOutOfRangeException(nameof(cols), $"{name}: {cols} input columns; int8 products are exact in int32 up to {MaxCols}");
@@ -42,7 +44,7 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
         }
         _a = (byte*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)cols, 64);
         AccumulatorStride = SizeMath.PaddedLeadingDimension(rows, sizeof(int));
-        _acc = (int*)NativeMemory.AlignedAlloc((nuint)maxM * (nuint)AccumulatorStride * sizeof(int), 64);
+        ReserveAccumulatorRows(accumulatorRows < 0 ? maxM : accumulatorRows);
     }
 
     /// <summary>Per-output-channel weight scales (Rows).</summary>
@@ -56,6 +58,20 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
 
     /// <summary>The accumulator's leading dimension: Rows, padded (<see cref="SizeMath.PaddedLeadingDimension"/>).</summary>
     public int AccumulatorStride { get; }
+
+    /// <summary>The accumulator's rows.</summary>
+    public int AccumulatorRows { get; private set; }
+
+    /// <summary>Grows the accumulator to at least rows rows (its contents are not kept). Not while a product runs.</summary>
+    public void ReserveAccumulatorRows(int rows)
+    {
+        if (rows < 1 || rows > MaxM) throw new ArgumentOutOfRangeException(nameof(rows), $"{Name}: {rows} accumulator rows outside [1, {MaxM}]");
+        if (rows <= AccumulatorRows) return;
+        int* grown = (int*)NativeMemory.AlignedAlloc((nuint)rows * (nuint)AccumulatorStride * sizeof(int), 64);
+        NativeMemory.AlignedFree(_acc);
+        _acc = grown;
+        AccumulatorRows = rows;
+    }
 
     /// <summary>The u8 A operand (MaxM, Cols), leading dimension Cols: a step kernel may write the next product's codes here.</summary>
     public byte* QuantizedInput => _a;
@@ -124,7 +140,9 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
         if (accRow0 < 0) accRow0 = row0;
-        CheckProduct(m, Cols, 0f, Rows, Math.Max(row0, accRow0));
+        CheckProduct(m, Cols, 0f, Rows, row0);
+        if (accRow0 < 0 || (long)accRow0 + m > AccumulatorRows)
+            throw new ArgumentOutOfRangeException(nameof(accRow0), $"{Name}: accumulator rows [{accRow0}, {(long)accRow0 + m}) outside [0, {AccumulatorRows}]");
         if (m == 0) return;
         Mkl.S8U8Compute(Mkl.NoTrans, Mkl.Packed, m, Rows, Cols, _a + (long)row0 * Cols, Cols, _packed, Cols,
             _acc + (long)accRow0 * AccumulatorStride, AccumulatorStride);

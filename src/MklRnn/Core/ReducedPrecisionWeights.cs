@@ -19,11 +19,13 @@ internal abstract unsafe class ReducedPrecisionWeights : IDisposable
         MaxM = maxM;
     }
 
-    public static ReducedPrecisionWeights Create(Precision precision, string name, float* w, int rows, int cols, int ld, int maxM) =>
+    /// <summary>The weights at precision; int8's int32 result has accumulatorRows rows (default maxM; Int8Weights).</summary>
+    public static ReducedPrecisionWeights Create(Precision precision, string name, float* w, int rows, int cols, int ld, int maxM,
+        int accumulatorRows = -1) =>
         precision switch
         {
             Precision.BFloat16 => new Bf16Weights(name, w, rows, cols, ld, maxM),
-            Precision.Int8 => new Int8Weights(name, w, rows, cols, ld, maxM),
+            Precision.Int8 => new Int8Weights(name, w, rows, cols, ld, maxM, accumulatorRows),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "only BFloat16 and Int8 have reduced-precision weights"),
         };
 

@@ -126,6 +126,32 @@ public class ReducedPrecisionStackTests(ITestOutputHelper log)
         Assert.True(MaxAbsDiff(f32, reduced) <= tol, $"{precision} steps vs float32 steps: {MaxAbsDiff(f32, reduced):g3} > {tol:g3}");
     }
 
+    /// <summary>
+    /// One stack through calls whose batch moves across the per-step-products bound (ReducedPrecisionCell.StepProductsMinRows)
+    /// and whose length grows and shrinks: its buffers are resized for each (gate rows and int8 accumulator rows follow
+    /// the choice), and every call equals the same call on a fresh stack, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(P.BFloat16)]
+    [InlineData(P.Int8)]
+    public void CallsOfChangingShapeEqualFreshStacks(P precision)
+    {
+        var config = new RnnConfig(CellKind.Lstm, 6, 10, numLayers: 2);
+        using var reused = new RecurrentStack(config, seed: 8) { UseSideThread = false };
+        reused.PrepareInference(precision);
+        foreach (var (T, N) in new[] { (5, 16), (9, 3), (4, 20), (12, 2), (7, 12) })
+        {
+            float[] x = Uniform(new Random(T * 100 + N), T * N * 6, 1f);
+            var y = new float[T * N * 10];
+            var expected = new float[y.Length];
+            reused.Forward(x, T, N, y);
+            using var fresh = new RecurrentStack(config, seed: 8) { UseSideThread = false };
+            fresh.PrepareInference(precision);
+            fresh.Forward(x, T, N, expected);
+            Assert.True(expected.AsSpan().SequenceEqual(y), $"{precision} T={T} N={N}: the reused stack differs from a fresh one");
+        }
+    }
+
     /// <summary>Like the float32 engine, a steady-state reduced-precision Forward allocates no managed memory.</summary>
     [Theory]
     [InlineData(P.BFloat16)]

@@ -96,6 +96,42 @@ public unsafe class ReducedPrecisionWeightsTests
         Assert.Contains("weight_hh_l0 row 1", nan.Message);
     }
 
+    /// <summary>
+    /// An int8 accumulator of fewer rows than A (products per step: each writes a step's rows from a long A): codes of
+    /// any of MaxM rows go to the accumulator rows asked for, the same integers as a whole product; rows beyond the
+    /// accumulator are refused before MKL; reserving grows it.
+    /// </summary>
+    [Fact]
+    public void Int8AccumulatorRowsAreApartFromTheOperandRows()
+    {
+        const int m = 6, rows = 5, cols = 7;
+        var rng = new Random(3);
+        float[] w = IntegerMatrix(rng, rows, cols, -127, 127);
+        float[] a = IntegerMatrix(rng, m, cols, -100, 100);
+        fixed (float* pw = w, pa = a)
+        {
+            using var whole = new Int8Weights("w", pw, rows, cols, cols, m);
+            using var stepwise = new Int8Weights("w", pw, rows, cols, cols, m, accumulatorRows: 2);
+            Assert.Equal(2, stepwise.AccumulatorRows);
+            whole.MultiplyInt32(m, pa, cols);
+            ActivationQuantization q = stepwise.Quantize(m, pa, cols);
+            Assert.Equal(whole.RangeOf(m, pa, cols), q);
+            for (int row = 0; row < m; row += 2)
+            {
+                stepwise.MultiplyQuantized(2, row, accRow0: 0);
+                for (int r = 0; r < 2; r++)
+                    for (int j = 0; j < rows; j++)
+                        Assert.Equal(whole.Accumulator[(row + r) * whole.AccumulatorStride + j], stepwise.Accumulator[r * stepwise.AccumulatorStride + j]);
+            }
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => stepwise.MultiplyQuantized(2, 0, accRow0: 1));
+            Assert.Contains("accumulator rows [1, 3) outside [0, 2]", e.Message);
+            stepwise.ReserveAccumulatorRows(3);
+            stepwise.MultiplyQuantized(2, 0, accRow0: 1);
+            Assert.Equal(3, stepwise.AccumulatorRows);
+            Assert.Throws<ArgumentOutOfRangeException>(() => stepwise.ReserveAccumulatorRows(m + 1));
+        }
+    }
+
     [Fact]
     public void NonFiniteActivationsAreReportedNotQuantized()
     {
