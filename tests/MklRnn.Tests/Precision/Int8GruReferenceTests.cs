@@ -25,15 +25,11 @@ public class Int8GruReferenceTests
         using var stack = new RecurrentStack(config, seed: 13) { UseSideThread = twoThreads };
         stack.PrepareInference(P.Int8);
         var rng = new Random(6);
-        float[] x = Enumerable.Range(0, T * N * I).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
-        float[] h0 = Enumerable.Range(0, N * H).Select(_ => (float)((rng.NextDouble() * 2 - 1) * h0Scale)).ToArray();
+        float[] x = Uniform(rng, T * N * I, -2, 2);
+        float[] h0 = Uniform(rng, N * H, -h0Scale, h0Scale);
         var y = new float[T * N * H];
         stack.Forward(x, T, N, y, h0);
-
-        double[] expected = Reference(stack, x, h0, T, N, I, H);
-        double worst = 0;
-        for (int i = 0; i < y.Length; i++) worst = Math.Max(worst, Math.Abs(y[i] - expected[i]));
-        Assert.True(worst < 2e-5, $"int8 GRU vs the scalar reference: max |diff| {worst:g3}");
+        AssertMatches(y, Reference(stack, x, h0, T, N, I, H), "int8 GRU");
     }
 
     private static double[] Reference(RecurrentStack stack, float[] x, float[] h0, int T, int N, int I, int H)

@@ -30,17 +30,13 @@ public class Int8LstmReferenceTests
         using var stack = new RecurrentStack(config, seed: 11) { UseSideThread = twoThreads };
         stack.PrepareInference(P.Int8);
         var rng = new Random(5);
-        float[] x = Enumerable.Range(0, T * N * I).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        float[] x = Uniform(rng, T * N * I, -2, 2);
         // h0 beyond [-1, 1]: step 0 must take its own range, not the fixed one
-        float[] h0 = withInitialState ? Enumerable.Range(0, N * H).Select(_ => (float)(rng.NextDouble() * 6 - 3)).ToArray() : new float[N * H];
-        float[] c0 = withInitialState ? Enumerable.Range(0, N * H).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray() : new float[N * H];
+        float[] h0 = withInitialState ? Uniform(rng, N * H, -3, 3) : new float[N * H];
+        float[] c0 = withInitialState ? Uniform(rng, N * H, -1, 1) : new float[N * H];
         var y = new float[T * N * H];
         stack.Forward(x, T, N, y, h0, c0);
-
-        double[] expected = Reference(stack, x, h0, c0, T, N, I, H);
-        double worst = 0;
-        for (int i = 0; i < y.Length; i++) worst = Math.Max(worst, Math.Abs(y[i] - expected[i]));
-        Assert.True(worst < 2e-5, $"int8 LSTM vs the scalar reference: max |diff| {worst:g3}");
+        AssertMatches(y, Reference(stack, x, h0, c0, T, N, I, H), "int8 LSTM");
     }
 
     private static double[] Reference(RecurrentStack stack, float[] x, float[] h0, float[] c0, int T, int N, int I, int H)

@@ -9,6 +9,24 @@ internal static class Int8Reference
 {
     public const int Qmax = 255;
 
+    /// <summary>
+    /// The int32 parts are exact in engine and reference, the rest differs by float rounding (~1e-6); one code step of
+    /// h moves a gate by ~|w| / 127, orders above this.
+    /// </summary>
+    public const double Tolerance = 2e-5;
+
+    /// <summary>count values uniform in [lo, hi).</summary>
+    public static float[] Uniform(Random rng, int count, double lo, double hi) =>
+        Enumerable.Range(0, count).Select(_ => (float)(lo + rng.NextDouble() * (hi - lo))).ToArray();
+
+    /// <summary>The engine's output within <see cref="Tolerance"/> of the reference's everywhere.</summary>
+    public static void AssertMatches(float[] actual, double[] expected, string what)
+    {
+        double worst = 0;
+        for (int i = 0; i < actual.Length; i++) worst = Math.Max(worst, Math.Abs(actual[i] - expected[i]));
+        Assert.True(worst < Tolerance, $"{what} vs the scalar reference: max |diff| {worst:g3}");
+    }
+
     public static (sbyte[] Q, float[] Scale) QuantizeWeights(float[] w, int rows, int cols)
     {
         var q = new sbyte[rows * cols];
