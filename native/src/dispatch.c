@@ -462,6 +462,53 @@ MKLRNN_API int32_t mklrnn_lstm_forward_infer(int32_t n, int32_t H, const float* 
                                  ld_cp, RO(c, ld_c), ld_c, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y, RO(hb, ld_hb), ld_hb));
 }
 
+static void rnn_infer_rows(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g, const float* b_ih,
+                           const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
+  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
+    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+    float* hr = h + (ptrdiff_t)r * ld_h;
+    KERNEL(rnn_forward, act, m, H, g + (ptrdiff_t)r * ld_g, ld_g, b_ih, b_hh, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
+  }
+}
+
+MKLRNN_API int32_t mklrnn_rnn_forward_infer(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,
+                                            const float* b_ih, const float* b_hh, float* h, int32_t ld_h,
+                                            float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
+  CHECK(act != MKLRNN_ACT_TANH && act != MKLRNN_ACT_RELU);
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(g, ld_g, H) || b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h, ld_h, H) || bad_opt(y, ld_y, H) || bad_opt(hb, ld_hb, H));
+  FOR_ROW_PIECES(n, H, rnn_infer_rows(act, n_, H, RO(g, ld_g), ld_g, b_ih, b_hh, RO(h, ld_h), ld_h, RO(y, ld_y), ld_y,
+                                      RO(hb, ld_hb), ld_hb));
+}
+
+static void gru_infer_rows(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
+                           const float* b_hh, const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h, float* y,
+                           int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
+  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
+    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+    float* hr = h + (ptrdiff_t)r * ld_h;
+    KERNEL(gru_forward, m, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh + (ptrdiff_t)r * ld_gh, ld_gh, b_ih, b_hh,
+           h_prev + (ptrdiff_t)r * ld_hp, ld_hp, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
+    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
+  }
+}
+
+MKLRNN_API int32_t mklrnn_gru_forward_infer(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,
+                                            int32_t ld_gh, const float* b_ih, const float* b_hh,
+                                            const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
+                                            float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
+  CHECK(bad_dims(n, H));
+  CHECK(bad_mat(gx, ld_gx, 3 * (int64_t)H) || bad_mat(gh, ld_gh, 3 * (int64_t)H));
+  CHECK(b_ih == NULL || b_hh == NULL);
+  CHECK(bad_mat(h_prev, ld_hp, H) || bad_mat(h, ld_h, H) || bad_alias(h, ld_h, h_prev, ld_hp));
+  CHECK(bad_opt(y, ld_y, H) || bad_opt(hb, ld_hb, H));
+  FOR_ROW_PIECES(n, 3 * (int64_t)H,
+                 gru_infer_rows(n_, H, RO(gx, ld_gx), ld_gx, RO(gh, ld_gh), ld_gh, b_ih, b_hh, RO(h_prev, ld_hp), ld_hp,
+                                RO(h, ld_h), ld_h, RO(y, ld_y), ld_y, RO(hb, ld_hb), ld_hb));
+}
+
 MKLRNN_API int32_t mklrnn_min_max(int32_t n, int32_t k, const float* src, int32_t ld_src, float* min_max) {
   CHECK(bad_dims(n, k) || bad_mat(src, ld_src, k) || min_max == NULL);
   KERNEL(min_max, n, k, src, ld_src, min_max);

@@ -446,6 +446,54 @@ static void t_lstm_forward_infer(void) {
   report("lstm_forward_infer_equals_one_block", cases, fails);
 }
 
+/* mklrnn_rnn_forward_infer and mklrnn_gru_forward_infer = mklrnn_rnn_forward and mklrnn_gru_forward bit for bit in h and y,
+ * and their bf16 copy of h = mklrnn_f32_to_bf16 of that h (odd leading dimensions, more rows than a chunk). */
+static void t_rnn_gru_forward_infer(void) {
+  const int Hs[] = {1, 9, 33}, ns[] = {1, 3, 17};
+  long cases = 0, fails = 0;
+  for (int hi = 0; hi < 3; ++hi)
+    for (int ni = 0; ni < 3; ++ni)
+      for (int cell = 0; cell < 3; ++cell) { /* tanh RNN, relu RNN, GRU */
+        const int H = Hs[hi], n = ns[ni], G = cell == 2 ? 3 * H : H, ldg = G + 3, ldb = H + 2;
+        float* g1 = rand_f(n * ldg, -3, 3);
+        float* g2 = clone_f(g1, n * ldg);
+        float* gh1 = rand_f(n * G, -3, 3);
+        float* gh2 = clone_f(gh1, n * G);
+        float* bi = rand_f(G, -1, 1);
+        float* bh = rand_f(G, -1, 1);
+        float* hp = rand_f(n * H, -1, 1);
+        float* h1 = rand_f(n * H, -1, 1);
+        float* h2 = clone_f(h1, n * H);
+        float* y1 = rand_f(n * H, -1, 1);
+        float* y2 = clone_f(y1, n * H);
+        uint16_t* hb1 = calloc((size_t)n * ldb, sizeof(uint16_t));
+        uint16_t* hb2 = calloc((size_t)n * ldb, sizeof(uint16_t));
+        int rc = 0;
+        if (cell < 2) {
+          const int act = cell == 0 ? MKLRNN_ACT_TANH : MKLRNN_ACT_RELU;
+          rc |= mklrnn_rnn_forward_infer(act, n, H, g1, ldg, bi, bh, h1, H, y1, H, hb1, ldb);
+          rc |= mklrnn_rnn_forward(act, n, H, g2, ldg, bi, bh, h2, H, y2, H);
+        } else {
+          rc |= mklrnn_gru_forward_infer(n, H, g1, ldg, gh1, G, bi, bh, hp, H, h1, H, y1, H, hb1, ldb);
+          rc |= mklrnn_gru_forward(n, H, g2, ldg, gh2, G, bi, bh, hp, H, h2, H, y2, H);
+        }
+        rc |= mklrnn_f32_to_bf16(n, H, h2, H, hb2, ldb);
+        fails += rc != 0 || diff_bits(h1, h2, n * H) + diff_bits(y1, y2, n * H) != 0 ||
+                 memcmp(hb1, hb2, (size_t)n * ldb * sizeof(uint16_t)) != 0;
+        ++cases;
+        free(g1), free(g2), free(gh1), free(gh2), free(bi), free(bh), free(hp), free(h1), free(h2), free(y1), free(y2);
+        free(hb1), free(hb2);
+      }
+  float f[8] = {0};
+  uint16_t hb[8];
+  /* bad: an unknown activation; hb's ld below H; gx's ld below 3H; h aliasing h_prev with another ld */
+  ++cases, fails += mklrnn_rnn_forward_infer(7, 1, 2, f, 2, f, f, f, 2, NULL, 0, NULL, 0) != MKLRNN_BAD_ARGUMENT;
+  ++cases, fails += mklrnn_rnn_forward_infer(MKLRNN_ACT_TANH, 1, 2, f, 2, f, f, f, 2, NULL, 0, hb, 1) != MKLRNN_BAD_ARGUMENT;
+  ++cases, fails += mklrnn_gru_forward_infer(1, 2, f, 5, f, 6, f, f, f, 2, f, 2, NULL, 0, NULL, 0) != MKLRNN_BAD_ARGUMENT;
+  ++cases, fails += mklrnn_gru_forward_infer(1, 2, f, 6, f, 6, f, f, f, 2, f, 3, NULL, 0, NULL, 0) != MKLRNN_BAD_ARGUMENT;
+  report("rnn_gru_forward_infer_equals_forward", cases, fails);
+}
+
 /* Kernel threads split the rows of large blocks: the same bits as one scalar pass. */
 static void t_kernel_threads(void) {
   enum { N = 70, K = 301 }; /* N * K >= MKLRNN_PARALLEL_MIN_ELEMENTS */
@@ -535,6 +583,7 @@ int main(int argc, char** argv) {
   t_dequantize_exact();
   t_forward_s32();
   t_lstm_forward_infer();
+  t_rnn_gru_forward_infer();
   t_kernel_threads();
   t_bad_arguments();
   printf(g_fail ? "test_lowp: FAILED\n" : "test_lowp: all passed\n");

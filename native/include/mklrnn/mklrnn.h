@@ -40,11 +40,12 @@
 extern "C" {
 #endif
 
-#define MKLRNN_ABI_VERSION 6   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
+#define MKLRNN_ABI_VERSION 7   /* 2: mklrnn_isa, mklrnn_set|get_kernel_threads; 3: mklrnn_run_team;
                                   4: reduced precision (bf16 conversion, u8 quantization, *_forward_s32);
                                   5: *_forward_s32 take the input projection's int32 block too;
                                   6: *_forward_s32 may write h quantized (hq), and leave gates unspecified;
-                                     mklrnn_lstm_forward_infer */
+                                     mklrnn_lstm_forward_infer;
+                                  7: mklrnn_rnn_forward_infer, mklrnn_gru_forward_infer */
 
 #define MKLRNN_OK 0
 #define MKLRNN_BAD_ARGUMENT 1
@@ -400,6 +401,17 @@ MKLRNN_API int32_t mklrnn_lstm_forward_infer(int32_t n, int32_t H, const float* 
                                              const float* b_hh, const float* peep, const float* c_prev,
                                              int32_t ld_cp, float* c, int32_t ld_c, float* h, int32_t ld_h,
                                              float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb);
+
+/* The vanilla RNN and GRU steps of the bf16 path: mklrnn_rnn_forward and mklrnn_gru_forward (same arguments, same
+ * bits), and with hb non-NULL each row of h also written as bf16 to hb (n, H, ld_hb) exactly as mklrnn_f32_to_bf16
+ * would, while the row is in L1, as mklrnn_lstm_forward_infer does. Kernel threads split the rows. */
+MKLRNN_API int32_t mklrnn_rnn_forward_infer(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g,
+                                            const float* b_ih, const float* b_hh, float* h, int32_t ld_h,
+                                            float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb);
+MKLRNN_API int32_t mklrnn_gru_forward_infer(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh,
+                                            int32_t ld_gh, const float* b_ih, const float* b_hh,
+                                            const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h,
+                                            float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb);
 
 /* 1 when mklrnn_f32_to_bf16 runs on AVX512_BF16's conversion instruction, else 0. */
 MKLRNN_API int32_t mklrnn_uses_bf16_instructions(void);

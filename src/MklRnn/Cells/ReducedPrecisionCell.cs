@@ -185,7 +185,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
         // int8, bounded states (StartSequence): the kernel also writes h_t's fixed-range codes, the next chained step's operand.
         var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
         byte* hq = q != null && _chainsCodes ? q.QuantizedInput + (long)s0 * P : null;
-        chainedRows = hq != null ? n : 0;
+        if (q != null) chainedRows = hq != null ? n : 0; // (bf16: MultiplyBf16 reads and sets it)
         int* acc = q != null ? q.Accumulator + (long)s0 * q.AccumulatorStride : null;
         // int8: the input projection's int32 rows of this step (with products per step made here, into the first
         // rows), dequantized inside the fused step (or, for the original GRU, which has no fused step, here).
@@ -219,11 +219,12 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                     // (Tried: the product into an L2 scratch with beta 0 and the kernel adding the two blocks, so the
                     // projection rows are only read: slower, MKL zeroes C for beta 0 and the kernel then waits on the
                     // projection rows that the GEMM used to fetch.)
-                    var b = (Bf16Weights)_hh!;
-                    if (chained && n <= chainedRows) b.MultiplyConverted(n, 1f, gates, ldG, s0);
-                    else b.Multiply(n, h, P, 1f, gates, ldG, s0);
-                    ushort* hb = projected ? null : b.ConvertedInput + (long)s0 * P;
-                    chainedRows = hb != null ? n : 0;
+                    ushort* hb = MultiplyBf16(n, h, P, 1f, gates, ldG, s0, chained, ref chainedRows);
+                    if (projected)
+                    {
+                        hb = null; // h = m W_hr^T comes after the kernel: converted by the next step
+                        chainedRows = 0;
+                    }
                     Status.ThrowIfFailed(NativeShim.LstmForwardInfer(n, H, gates, ldG, null, 0, bIh, bHh, peep, c, H, c, H, hOut, H, yOut,
                         rows.Stride, hb, P), "mklrnn_lstm_forward_infer");
                 }
@@ -243,8 +244,9 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_gru_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, H, 0f, gh, GH, s0);
-                    Status.ThrowIfFailed(NativeShim.GruForward(n, H, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru_forward");
+                    ushort* hb = MultiplyBf16(n, h, H, 0f, gh, GH, s0, chained, ref chainedRows);
+                    Status.ThrowIfFailed(NativeShim.GruForwardInfer(n, H, gates, ldG, gh, GH, bIh, bHh, h, H, h, H, y, rows.Stride, hb, H),
+                        "mklrnn_gru_forward_infer");
                 }
                 break;
             }
@@ -258,7 +260,10 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                     Status.ThrowIfFailed(NativeShim.DequantizeS32(n, 2 * H, acc, ldAcc, aq.Scale, aq.ZeroPoint, q.Scales, q.ColumnSums,
                         0, ghrz, 2 * H), "mklrnn_dequantize_s32");
                 else
+                {
                     _hh!.Multiply(n, h, H, 0f, ghrz, 2 * H, s0);
+                    chainedRows = 0; // the original GRU's state kernel writes no bf16 copy
+                }
                 Status.ThrowIfFailed(NativeShim.Gru0ForwardGates(n, H, gates, ldG, ghrz, 2 * H, bIh, bHh, h, H, rh, H), "mklrnn_gru0_forward_gates");
                 _hn!.Multiply(n, rh, H, 0f, ghn, H, s0);
                 Status.ThrowIfFailed(NativeShim.Gru0ForwardState(n, H, gates, ldG, ghn, H, bIh, bHh, h, H, h, H, y, rows.Stride), "mklrnn_gru0_forward_state");
@@ -272,12 +277,27 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                         hq, H, hqQuant.InverseScale, hqQuant.ZeroPoint, hqQuant.Max), "mklrnn_rnn_forward_s32");
                 else
                 {
-                    _hh!.Multiply(n, h, H, 1f, gates, ldG, s0);
-                    Status.ThrowIfFailed(NativeShim.RnnForward(_activation, n, H, gates, ldG, bIh, bHh, h, H, y, rows.Stride), "mklrnn_rnn_forward");
+                    ushort* hb = MultiplyBf16(n, h, H, 1f, gates, ldG, s0, chained, ref chainedRows);
+                    Status.ThrowIfFailed(NativeShim.RnnForwardInfer(_activation, n, H, gates, ldG, bIh, bHh, h, H, y, rows.Stride, hb, H),
+                        "mklrnn_rnn_forward_infer");
                 }
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// bf16: C (n, Rows) = h W_hh^T + beta C, with h's bf16 copy from the previous step's kernel when the step is chained
+    /// and that copy covers the rows, else converted here. Returns where this step's kernel writes h's copy for the next
+    /// step (and records that it will).
+    /// </summary>
+    private ushort* MultiplyBf16(int n, float* h, int ldH, float beta, float* c, int ldc, int s0, bool chained, ref int chainedRows)
+    {
+        var b = (Bf16Weights)_hh!;
+        if (chained && n <= chainedRows) b.MultiplyConverted(n, beta, c, ldc, s0);
+        else b.Multiply(n, h, ldH, beta, c, ldc, s0);
+        chainedRows = n;
+        return b.ConvertedInput + (long)s0 * b.Cols;
     }
 
     private void Replace(ref ReducedPrecisionWeights? slot, string name, float* w, int rows, int cols, int maxM, int accumulatorRows = -1)

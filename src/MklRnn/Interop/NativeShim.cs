@@ -10,7 +10,7 @@ namespace MklRnn.Interop;
 internal static unsafe partial class NativeShim
 {
     /// <summary>Must equal the library's MKLRNN_ABI_VERSION.</summary>
-    public const int AbiVersion = 6;
+    public const int AbiVersion = 7;
 
     public const int ActTanh = 0;
     public const int ActRelu = 1;
@@ -125,6 +125,15 @@ internal static unsafe partial class NativeShim
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_infer")]
     public static partial int LstmForwardInfer(int n, int h, float* gx, int ldGx, float* gh, int ldGh, float* bIh, float* bHh,
         float* peep, float* cPrev, int ldCp, float* c, int ldC, float* hOut, int ldH, float* y, int ldY, ushort* hb, int ldHb);
+
+    // The bf16 path's RNN and GRU steps: mklrnn_rnn_forward / mklrnn_gru_forward, and h's bf16 copy (hb, or null).
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_rnn_forward_infer")]
+    public static partial int RnnForwardInfer(int act, int n, int h, float* g, int ldG, float* bIh, float* bHh,
+        float* hOut, int ldH, float* y, int ldY, ushort* hb, int ldHb);
+
+    [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_gru_forward_infer")]
+    public static partial int GruForwardInfer(int n, int h, float* gx, int ldGx, float* gh, int ldGh,
+        float* bIh, float* bHh, float* hPrev, int ldHp, float* hOut, int ldH, float* y, int ldY, ushort* hb, int ldHb);
 
     [LibraryImport(LibraryNames.Shim, EntryPoint = "mklrnn_lstm_forward_s32")]
     public static partial int LstmForwardS32(int n, int h, int* acc, int ldAcc, float aScale, int aZero, float* wScale,

@@ -98,6 +98,8 @@ public class ReducedPrecisionStackTests(ITestOutputHelper log)
     [InlineData(P.Int8, CellKind.Gru)]
     [InlineData(P.BFloat16, CellKind.Lstm, 12)] // the whole-sequence forward makes each step's input product in the step
     [InlineData(P.BFloat16, CellKind.Gru, 12)]
+    [InlineData(P.BFloat16, CellKind.RnnTanh, 3)] // chained RNN and GRU steps take h's bf16 copy from the step kernel
+    [InlineData(P.BFloat16, CellKind.Gru, 3)]
     public void SteppedInferenceUsesThePrecision(P precision, CellKind cell, int N = 3)
     {
         var config = new RnnConfig(cell, 6, 10, numLayers: 2);
