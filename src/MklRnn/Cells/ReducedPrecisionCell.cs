@@ -80,7 +80,7 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
     /// steps of stepRows rows: from <see cref="StepProductsMinRows"/> rows a step, and while the reduced W_ih fits in
     /// <see cref="StepProductsMaxWeightBytes"/>. A step's product reads all of W_ih again; it saves writing the
     /// step's rows of the whole-call (R, G*H) block to memory and reading them back. With W_ih in a core's L2 that is
-    /// a gain (S7 int8 0.79x, bf16 0.89x; S6 0.95x); with W_ih from L3 each step (S1 bf16, 2 MB) a loss (1.16x).
+    /// a gain (S7 int8 0.77x, bf16 0.75x; S6 0.97x); with W_ih from L3 each step (S1 bf16, 2 MB) none (0.98-1.16x).
     /// Measured in docs/precision.md, phase 5.
     /// </summary>
     public bool MakesProductsPerStep(LayerDirection d, int stepRows) =>
