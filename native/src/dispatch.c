@@ -432,20 +432,25 @@ static void bf16_rows(int32_t n, int32_t k, const float* src, int32_t ld_src, ui
   KERNEL(f32_to_bf16, n, k, src, ld_src, dst, ld_dst);
 }
 
-/* Rows in chunks of a few: the kernel on the chunk, then (hb) its rows of h to bf16 while they are in L1 -- one
- * dispatch per chunk, not per row (per row, the calls cost S6 1-2 %). */
+/* Rows r .. r + m - 1 in chunks of at most size rows (the row loops below: one dispatch per chunk, not per row). */
+#define FOR_ROW_CHUNKS(size) \
+  for (int32_t r = 0, m = n < (size) ? n : (size); r < n; r += m, m = n - r < (size) ? n - r : (size))
+
+/* The *_infer steps go in chunks of a few rows: the kernel on the chunk, then (hb) its rows of h to bf16 while they
+ * are in L1 -- one dispatch per chunk, not per row (per row, the calls cost S6 1-2 %). */
 #define INFER_CHUNK 8
+#define HB_ROWS(hrows) \
+  if (hb) bf16_rows(m, H, hrows, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb)
 static void lstm_infer_rows(int32_t n, int32_t H, const float* gx, int32_t ld_gx, const float* gh, int32_t ld_gh,
                             const float* b_ih, const float* b_hh, const float* peep, const float* c_prev, int32_t ld_cp,
                             float* c, int32_t ld_c, float* h, int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb,
                             int32_t ld_hb) {
-  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
-    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+  FOR_ROW_CHUNKS(INFER_CHUNK) {
     float* hr = h + (ptrdiff_t)r * ld_h;
     KERNEL(lstm_forward_infer, m, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh ? gh + (ptrdiff_t)r * ld_gh : NULL, ld_gh, b_ih, b_hh,
            peep, c_prev + (ptrdiff_t)r * ld_cp, ld_cp, c + (ptrdiff_t)r * ld_c, ld_c, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL,
            ld_y);
-    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
+    HB_ROWS(hr);
   }
 }
 
@@ -464,11 +469,10 @@ MKLRNN_API int32_t mklrnn_lstm_forward_infer(int32_t n, int32_t H, const float* 
 
 static void rnn_infer_rows(int32_t act, int32_t n, int32_t H, const float* g, int32_t ld_g, const float* b_ih,
                            const float* b_hh, float* h, int32_t ld_h, float* y, int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
-  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
-    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+  FOR_ROW_CHUNKS(INFER_CHUNK) {
     float* hr = h + (ptrdiff_t)r * ld_h;
     KERNEL(rnn_forward, act, m, H, g + (ptrdiff_t)r * ld_g, ld_g, b_ih, b_hh, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
-    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
+    HB_ROWS(hr);
   }
 }
 
@@ -486,12 +490,11 @@ MKLRNN_API int32_t mklrnn_rnn_forward_infer(int32_t act, int32_t n, int32_t H, c
 static void gru_infer_rows(int32_t n, int32_t H, float* gx, int32_t ld_gx, float* gh, int32_t ld_gh, const float* b_ih,
                            const float* b_hh, const float* h_prev, int32_t ld_hp, float* h, int32_t ld_h, float* y,
                            int32_t ld_y, uint16_t* hb, int32_t ld_hb) {
-  for (int32_t r = 0; r < n; r += INFER_CHUNK) {
-    const int32_t m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+  FOR_ROW_CHUNKS(INFER_CHUNK) {
     float* hr = h + (ptrdiff_t)r * ld_h;
     KERNEL(gru_forward, m, H, gx + (ptrdiff_t)r * ld_gx, ld_gx, gh + (ptrdiff_t)r * ld_gh, ld_gh, b_ih, b_hh,
            h_prev + (ptrdiff_t)r * ld_hp, ld_hp, hr, ld_h, y ? y + (ptrdiff_t)r * ld_y : NULL, ld_y);
-    if (hb) bf16_rows(m, H, hr, ld_h, hb + (ptrdiff_t)r * ld_hb, ld_hb);
+    HB_ROWS(hr);
   }
 }
 
@@ -564,8 +567,7 @@ MKLRNN_API int32_t mklrnn_dequantize_s32(int32_t n, int32_t k, const int32_t* ac
 #define S32_HQ_ARGS RO(hq, ld_hq), ld_hq, hq_inv_scale, hq_zero, hq_max
 #define S32_HQ_ROWS(hrows)                                                                                  \
   if (hq) KERNEL(quantize_u8, m, H, hrows, ld_h, hq_inv_scale, hq_zero, hq_max, hq + (ptrdiff_t)r * ld_hq, ld_hq)
-#define FOR_S32_CHUNKS \
-  for (int32_t r = 0, m = n < S32_CHUNK ? n : S32_CHUNK; r < n; r += m, m = n - r < S32_CHUNK ? n - r : S32_CHUNK)
+#define FOR_S32_CHUNKS FOR_ROW_CHUNKS(S32_CHUNK)
 
 static void lstm_s32_rows(int32_t n, int32_t H, const int32_t* acc, int32_t ld_acc, float a_scale, int32_t a_zero,
                           const float* w_scale, const int32_t* w_colsum, S32_INPUT_PARAMS, float* gates, int32_t ld_g,

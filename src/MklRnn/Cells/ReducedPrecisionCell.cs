@@ -173,14 +173,13 @@ internal sealed unsafe class ReducedPrecisionCell : IDisposable
                 aq = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);
                 q.MultiplyQuantized(n, s0);
             }
-            else if (!chained && _initialStateQuantization is { } shared)
+            else
             {
-                aq = shared;
+                // A first step of part of the batch takes the whole batch's h0 range (StartSequence), else its rows'.
+                aq = !chained && _initialStateQuantization is { } shared ? shared : q.RangeOf(n, h, P);
                 q.QuantizeWith(aq, n, h, P, s0);
                 q.MultiplyQuantized(n, s0);
             }
-            else
-                aq = q.MultiplyInt32(n, h, P, s0);
         }
         // int8, bounded states (StartSequence): the kernel also writes h_t's fixed-range codes, the next chained step's operand.
         var hqQuant = ActivationQuantization.UnitRange(Int8Weights.ActivationMax);

@@ -36,9 +36,8 @@ internal sealed unsafe class Bf16Weights : ReducedPrecisionWeights
     public override void Multiply(int m, float* a, int lda, float beta, float* c, int ldc, int row0 = 0)
     {
         ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, lda, beta, ldc, row0);
-        if (m == 0) return;
-        Status.ThrowIfFailed(NativeShim.F32ToBf16(m, Cols, a, lda, _a + (long)row0 * Cols, Cols), "mklrnn_f32_to_bf16");
+        CheckProduct(m, lda, beta, ldc, row0); // all of the product's arguments, before the conversion
+        Convert(m, a, lda, row0);
         MultiplyConverted(m, beta, c, ldc, row0);
     }
 

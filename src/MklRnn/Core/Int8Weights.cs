@@ -88,9 +88,7 @@ internal sealed unsafe class Int8Weights : ReducedPrecisionWeights
     /// <remarks>The codes and the result are rows [row0, row0 + m) of <see cref="QuantizedInput"/> and <see cref="Accumulator"/>.</remarks>
     public ActivationQuantization MultiplyInt32(int m, float* a, int lda, int row0 = 0)
     {
-        ObjectDisposedException.ThrowIf(_packed == null, this);
-        CheckProduct(m, lda, 0f, Rows, row0);
-        ActivationQuantization quant = Quantize(m, a, lda, row0);
+        ActivationQuantization quant = Quantize(m, a, lda, row0); // checks the arguments
         MultiplyQuantized(m, row0);
         return quant;
     }

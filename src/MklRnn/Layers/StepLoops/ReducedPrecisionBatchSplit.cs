@@ -6,11 +6,11 @@ namespace MklRnn.Layers.StepLoops;
 /// <summary>
 /// The bf16/int8 inference step loop of a unidirectional layer with the batch split between two threads: the input
 /// projections of all steps first (MKL on both cores; or only their operand, ReducedPrecisionCell.MakesProductsPerStep),
-/// then one team (MKL's own OpenMP threads, a <see cref="ThreadPair"/>) in which each thread runs every step of its half of the batch with single-threaded MKL
-/// and kernels (<see cref="ReducedPrecisionCell.Step"/> from row s0). Rows never interact in the recurrence, and at
-/// reduced precision neither do the halves' operands (bf16 rounding is element-wise; int8 codes are on the whole batch's
-/// h0 range at step 0, on the fixed range after where h is bounded), so the threads never meet inside the loop, where the one-thread loop
-/// (<see cref="ReducedPrecisionSteps"/>) forks MKL's team for each step's product and the shim's for each step's
+/// then one team (MKL's own OpenMP threads, a <see cref="ThreadPair"/>) in which each thread runs every step of its
+/// half of the batch with single-threaded MKL and kernels (<see cref="ReducedPrecisionCell.Step"/> from row s0). Rows
+/// never interact in the recurrence, and at reduced precision neither do the halves' operands (bf16 rounding is
+/// element-wise; int8 codes are on the whole batch's h0 range at step 0, on the fixed range after where h is bounded),
+/// so the threads never meet inside the loop, where the one-thread loop (<see cref="ReducedPrecisionSteps"/>) forks MKL's team for each step's product and the shim's for each step's
 /// kernel. Each core reads all of W_hh every step (bf16 2 MB, int8 1 MB at H = 512), where MKL's split reads half.
 /// When it applies: <see cref="Applies"/>.
 /// </summary>

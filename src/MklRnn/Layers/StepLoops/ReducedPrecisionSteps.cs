@@ -5,8 +5,8 @@ namespace MklRnn.Layers.StepLoops;
 /// <summary>
 /// The inference step loop of a stack prepared for bf16 or int8 (RecurrentStack.PrepareInference): the input
 /// projections of all steps through the reduced weights (or only their operand: each step then makes its own), then
-/// every step's reduced recurrent product and fused fp32 gate kernel, in time order (reversed for the reverse direction). One thread: MKL's low-precision GEMMs
-/// and the shim's kernels split each step's work themselves. Steps after the first are chained: an int8 step may
+/// every step's reduced recurrent product and fused fp32 gate kernel, in time order (reversed for the reverse
+/// direction). One thread: MKL's low-precision GEMMs and the shim's kernels split each step's work themselves. Steps after the first are chained: an int8 step may
 /// take the u8 codes of h that the previous step's kernel wrote (ReducedPrecisionCell.Step).
 /// </summary>
 internal static unsafe class ReducedPrecisionSteps
